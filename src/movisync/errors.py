@@ -1,0 +1,89 @@
+"""Every error movisync raises, in one tree.
+
+The CLI turns any of them into one line, ``Error: <message>``, and exit code 1; the
+message always says what happened and what to do about it.
+
+::
+
+    MovisyncError
+    ├── ConfigError              bad configuration or option value
+    ├── StoreError               the local SQLite store
+    │   ├── StoreCorrupt         not a movisync store, or damaged
+    │   ├── StoreWikiMismatch    the store belongs to another wiki
+    │   └── StoreTooNew          written by a newer movisync (schema version ahead)
+    ├── DumpError                an XML dump that cannot be read
+    └── WikiError                talking to the MediaWiki API
+        ├── WikiUnreachable      no connection (DNS, refused, timeout) after retries
+        ├── NotAnApi             the URL answers, but not as a MediaWiki API
+        ├── HttpError            an HTTP error status after retries
+        ├── MaxlagExceeded       the replicas stayed lagged longer than our retries
+        ├── LoginFailed          wrong bot password or user name
+        └── ApiError             any other API error code (``code`` and ``info`` kept)
+"""
+
+from __future__ import annotations
+
+
+class MovisyncError(Exception):
+    """Base of every error movisync raises on purpose."""
+
+
+class ConfigError(MovisyncError):
+    """A configuration file, environment variable or option is wrong."""
+
+
+class StoreError(MovisyncError):
+    """The local store cannot be used."""
+
+
+class StoreCorrupt(StoreError):
+    """The store file is not a movisync SQLite store, or it is damaged."""
+
+
+class StoreWikiMismatch(StoreError):
+    """The store was filled from another wiki; stores are never mixed."""
+
+
+class StoreTooNew(StoreError):
+    """The store's schema version is newer than this movisync knows."""
+
+
+class DumpError(MovisyncError):
+    """An XML dump file cannot be read."""
+
+
+class WikiError(MovisyncError):
+    """Talking to the MediaWiki API failed."""
+
+
+class WikiUnreachable(WikiError):
+    """No connection could be made to the API host, even after retries."""
+
+
+class NotAnApi(WikiError):
+    """The URL answered, but not with MediaWiki API JSON."""
+
+
+class HttpError(WikiError):
+    """The server kept answering with an HTTP error status."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class MaxlagExceeded(WikiError):
+    """The wiki's database replicas stayed lagged beyond ``maxlag`` for every retry."""
+
+
+class LoginFailed(WikiError):
+    """The wiki refused the login (wrong bot password, unknown user, missing grants)."""
+
+
+class ApiError(WikiError):
+    """The API answered with an error code (``code``) and a message (``info``)."""
+
+    def __init__(self, code: str, info: str) -> None:
+        super().__init__(f"the wiki answered {code}: {info}")
+        self.code = code
+        self.info = info

@@ -1,0 +1,288 @@
+"""The local store: one SQLite file holding a copy of one wiki.
+
+Only this module writes SQL. The file is in WAL mode and every batch of a pull is one
+transaction, so a pull killed at any point (Ctrl-C, kill -9) leaves the store as it was
+after the last complete batch, with the sync state that lets the next pull resume.
+
+The schema carries a version (``PRAGMA user_version``); opening an older store applies
+the forward migrations in order, a newer one is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import StoreCorrupt, StoreTooNew, StoreWikiMismatch
+from .site import Namespace, SiteInfo
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: pages, site, sync state.
+    """
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE pages (
+        page_id INTEGER PRIMARY KEY,
+        ns INTEGER NOT NULL,
+        title TEXT NOT NULL UNIQUE,
+        rev_id INTEGER NOT NULL,
+        timestamp TEXT NOT NULL,
+        text TEXT NOT NULL,
+        redirect TEXT,
+        seen INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX pages_ns ON pages (ns);
+    CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page as last pulled: its latest revision's wikitext.
+
+    ``title`` is the full title with its local namespace prefix, as the wiki writes it;
+    ``redirect`` is the normalised target when the page is a redirect.
+    """
+
+    page_id: int
+    ns: int
+    title: str
+    rev_id: int
+    timestamp: str
+    text: str
+    redirect: str | None = None
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What applying a batch did to the store."""
+
+    new: int = 0
+    changed: int = 0
+    deleted: int = 0
+    moved: int = 0
+
+    def __add__(self, other: Changes) -> Changes:
+        return Changes(
+            self.new + other.new,
+            self.changed + other.changed,
+            self.deleted + other.deleted,
+            self.moved + other.moved,
+        )
+
+
+class Store:
+    """One wiki's pages and sync state in one SQLite file.
+
+    Use as a context manager, or call :meth:`close`.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        if self.path.is_dir():
+            raise StoreCorrupt(f"{self.path} is a folder; --store needs a file path")
+        if self.path.parent and not self.path.parent.exists():
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA busy_timeout=5000")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            raise StoreCorrupt(
+                f"{self.path} is not a usable movisync store ({exc}); move it away or "
+                "choose another --store, then pull again"
+            ) from None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
+        if version == 0 and tables:
+            raise StoreCorrupt(
+                f"{self.path} is an SQLite file but not a movisync store; choose another --store"
+            )
+        if version > SCHEMA_VERSION:
+            raise StoreTooNew(
+                f"{self.path} was written by a newer movisync (schema {version}, this one "
+                f"knows {SCHEMA_VERSION}); upgrade movisync"
+            )
+        for number in range(version, SCHEMA_VERSION):
+            # One transaction per step: the schema and its version move together.
+            self.db.executescript(
+                f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;"
+            )
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One atomic unit: everything inside is stored, or nothing."""
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            self.db.execute("ROLLBACK")
+            raise StoreCorrupt(
+                f"{self.path} cannot be written ({exc}); nothing of this batch was stored"
+            ) from None
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            self.db.execute("COMMIT")
+
+    # --- which wiki ---------------------------------------------------------------------
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def bind(self, *, api: str | None, wiki_id: str) -> None:
+        """Tie the store to one wiki, or check that it is that wiki.
+
+        A store filled from a dump knows the wiki's id (its database name) but no API URL:
+        the first API pull then binds the URL, if the ids agree.
+        """
+        known_api, known_id = self.meta("api"), self.meta("wiki_id")
+        if known_api and api and known_api.rstrip("/") != api.rstrip("/"):
+            raise StoreWikiMismatch(
+                f"{self.path} holds pages of {known_api}, not {api}; use another --store "
+                "for this wiki"
+            )
+        if known_id and wiki_id and known_id != wiki_id:
+            raise StoreWikiMismatch(
+                f"{self.path} holds pages of the wiki {known_id!r}, not {wiki_id!r}; use "
+                "another --store for this wiki"
+            )
+        with self.transaction():
+            if api and not known_api:
+                self._set_meta("api", api)
+            if wiki_id and not known_id:
+                self._set_meta("wiki_id", wiki_id)
+
+    def _set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def save_site(self, site: SiteInfo) -> None:
+        """Keep the wiki's names and rules (not the account's rights)."""
+        data = asdict(site)
+        data.pop("rights")
+        data.pop("user")
+        with self.transaction():
+            self._set_meta("site", json.dumps(data, ensure_ascii=False))
+
+    def site(self) -> SiteInfo | None:
+        raw = self.meta("site")
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        data["namespaces"] = tuple(
+            Namespace(**{**ns, "aliases": tuple(ns["aliases"])}) for ns in data["namespaces"]
+        )
+        data["redirect_words"] = tuple(data["redirect_words"])
+        return SiteInfo(**data)
+
+    # --- sync state -------------------------------------------------------------------
+    def state(self, key: str) -> Any:
+        row = self.db.execute("SELECT value FROM sync_state WHERE key = ?", (key,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def set_state(self, key: str, value: Any) -> None:
+        """Set (or, with None, clear) one piece of sync state; call inside a transaction
+        together with the data it describes."""
+        if value is None:
+            self.db.execute("DELETE FROM sync_state WHERE key = ?", (key,))
+        else:
+            self.db.execute(
+                "INSERT OR REPLACE INTO sync_state VALUES (?, ?)",
+                (key, json.dumps(value, ensure_ascii=False)),
+            )
+
+    # --- pages ----------------------------------------------------------------------------
+    def apply(
+        self, pages: Iterable[Page], *, missing: Iterable[str] = (), seen: int = 0
+    ) -> Changes:
+        """Write pulled pages and remove titles the wiki says are missing.
+
+        Call inside a transaction. A page is matched by id: a new title for a known id is
+        a move. A row holding the title under another id (deleted then re-created) goes.
+        """
+        changes = Changes()
+        for page in pages:
+            old = self.db.execute(
+                "SELECT title, rev_id FROM pages WHERE page_id = ?", (page.page_id,)
+            ).fetchone()
+            gone = self.db.execute(
+                "DELETE FROM pages WHERE title = ? AND page_id != ?", (page.title, page.page_id)
+            ).rowcount
+            if old is None:
+                changes += Changes(new=1, deleted=gone)
+            elif old["title"] != page.title:
+                changes += Changes(moved=1, deleted=gone)
+            elif old["rev_id"] != page.rev_id:
+                changes += Changes(changed=1, deleted=gone)
+            self.db.execute(
+                "INSERT OR REPLACE INTO pages VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    page.page_id,
+                    page.ns,
+                    page.title,
+                    page.rev_id,
+                    page.timestamp,
+                    page.text,
+                    page.redirect,
+                    seen,
+                ),
+            )
+        for title in missing:
+            gone = self.db.execute("DELETE FROM pages WHERE title = ?", (title,)).rowcount
+            changes += Changes(deleted=gone)
+        return changes
+
+    def sweep(self, *, namespaces: Iterable[int], seen_before: int) -> int:
+        """Delete pages of these namespaces not seen since the pull numbered
+        ``seen_before`` began (they were deleted on the wiki). Call inside a transaction."""
+        marks = ",".join("?" * len(ns := list(namespaces)))
+        return self.db.execute(
+            f"DELETE FROM pages WHERE ns IN ({marks}) AND seen < ?", (*ns, seen_before)
+        ).rowcount
+
+    def page(self, title: str) -> Page | None:
+        row = self.db.execute(
+            "SELECT page_id, ns, title, rev_id, timestamp, text, redirect FROM pages "
+            "WHERE title = ?",
+            (title,),
+        ).fetchone()
+        return None if row is None else Page(**dict(row))
+
+    def pages(self, *, namespaces: Iterable[int] | None = None) -> Iterator[Page]:
+        """Every stored page, by title."""
+        sql = "SELECT page_id, ns, title, rev_id, timestamp, text, redirect FROM pages"
+        args: tuple[int, ...] = ()
+        if namespaces is not None:
+            args = tuple(namespaces)
+            sql += f" WHERE ns IN ({','.join('?' * len(args))})"
+        for row in self.db.execute(sql + " ORDER BY title", args):
+            yield Page(**dict(row))
+
+    def counts(self) -> dict[int, int]:
+        """Number of pages per namespace id."""
+        return {
+            row[0]: row[1]
+            for row in self.db.execute("SELECT ns, COUNT(*) FROM pages GROUP BY ns ORDER BY ns")
+        }

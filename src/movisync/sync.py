@@ -1,0 +1,509 @@
+"""Pull a wiki into the store: full, incremental, from a dump, and resuming.
+
+MediaWiki rules this relies on:
+- ``generator=allpages`` with ``prop=revisions`` gives the latest revision of up to 50
+  pages per request (500 with the ``apihighlimits`` right); when the result would pass
+  the 8 MiB cap ($wgAPIMaxResultSize) the API returns part of the batch and an
+  ``rvcontinue``: the next batches are then made smaller.
+- ``list=recentchanges`` lists edits and page creations for $wgRCMaxAge (90 days by
+  default); ``list=logevents`` lists moves, deletions, restores and imports and is never
+  pruned. Both are asked for in the same request.
+- A moved page keeps its page id; the old title becomes a redirect (a new page) or
+  disappears. A deleted then restored page may come back under a new id.
+
+Every batch is written in one transaction together with the state needed to resume, so
+an interrupted pull (Ctrl-C, kill -9) is resumed by the next one and ends with the same
+store as an uninterrupted pull.
+"""
+
+from __future__ import annotations
+
+import bz2
+import datetime as dt
+import gzip
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Any
+from xml.etree.ElementTree import ParseError
+
+import mwxml
+
+from .client import WikiClient
+from .errors import DumpError
+from .site import CANONICAL, CATEGORY, MAIN, TEMPLATE, Namespace, SiteInfo
+from .store import Changes, Page, Store
+
+BATCH = 50
+HIGH_BATCH = 500
+# Log types that never change a page's text, so need no re-fetch.
+QUIET_LOGS = frozenset(
+    {
+        "patrol",
+        "newusers",
+        "block",
+        "rights",
+        "thanks",
+        "tag",
+        "protect",
+        "create",
+        "avatar",
+        "usermerge",
+        "renameuser",
+    }
+)
+
+
+@dataclass(frozen=True)
+class PullSummary:
+    """What a pull did. ``new``, ``changed``, ``deleted``, ``moved`` count pages; a
+    resumed pull counts the whole pull, ``requests`` and ``seconds`` this run only."""
+
+    kind: str
+    new: int
+    changed: int
+    deleted: int
+    moved: int
+    requests: int
+    seconds: float
+    resumed: bool = False
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Reported after each stored batch."""
+
+    kind: str
+    pages: int
+    total: int | None
+    requests: int
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def pull_namespaces(site: SiteInfo, chosen: Iterable[int] | None) -> tuple[int, ...]:
+    """The namespaces to pull: as chosen, or the content namespaces plus templates and
+    categories (which later steps need to resolve types and categories)."""
+    if chosen is not None:
+        return tuple(sorted(set(chosen)))
+    return tuple(sorted({*site.content_namespaces(), TEMPLATE, CATEGORY}))
+
+
+def pull(
+    store: Store,
+    client: WikiClient,
+    *,
+    full: bool = False,
+    namespaces: Iterable[int] | None = None,
+    rc_max_age_days: int = 90,
+    batch: int | None = None,
+    progress: ProgressCallback | None = None,
+) -> PullSummary:
+    """Bring the store up to date with the wiki behind ``client``.
+
+    Resumes an interrupted pull first. Otherwise incremental when the store has been
+    fully pulled once, full when it has not or when ``full`` is set; an incremental pull
+    whose last pull is older than the wiki's recent changes falls back to a full pull and
+    says so in ``note``.
+    """
+    started, first_request = time.monotonic(), client.requests
+    site = client.siteinfo()
+    store.bind(api=client.api, wiki_id=site.wiki_id)
+    store.save_site(site)
+    chosen = pull_namespaces(site, namespaces)
+    run = _Run(store, client, site, chosen, progress, batch)
+    note = ""
+    if store.state("full") is not None:
+        changes, resumed, kind = run.full(), True, "full"
+    elif store.state("incremental") is not None:
+        changes, resumed, kind = run.incremental(), True, "incremental"
+    elif full or store.state("cursor") is None:
+        changes, resumed, kind = run.full(), False, "full"
+    else:
+        cursor = store.state("cursor")
+        if _age_days(cursor["timestamp"], site.time) > rc_max_age_days:
+            note = (
+                f"the last pull ({cursor['timestamp']}) is older than the wiki's recent "
+                f"changes ({rc_max_age_days} days): did a full pull"
+            )
+            changes, resumed, kind = run.full(), False, "full"
+        else:
+            changes, resumed, kind = run.incremental(), False, "incremental"
+    return _finish(
+        store,
+        PullSummary(
+            kind=kind,
+            **asdict(changes),
+            requests=client.requests - first_request,
+            seconds=round(time.monotonic() - started, 3),
+            resumed=resumed,
+            note=note,
+        ),
+    )
+
+
+def _finish(store: Store, summary: PullSummary) -> PullSummary:
+    """Record the summary as the store's last pull."""
+    finished = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    with store.transaction():
+        store.set_state("last_pull", {**asdict(summary), "finished": finished})
+    return summary
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    """What a store holds. ``pages`` maps namespace ids (as text, for JSON) to counts."""
+
+    store: str
+    api: str | None
+    wiki_id: str | None
+    sitename: str
+    pages: dict[str, int]
+    namespace_names: dict[str, str]
+    last_pull: dict[str, Any] | None
+    pending: str | None
+
+
+def store_status(store: Store) -> StoreStatus:
+    """Describe the store: its wiki, its pages per namespace, its last and pending pull."""
+    site = store.site()
+    pending = next((k for k in ("full", "incremental") if store.state(k) is not None), None)
+    return StoreStatus(
+        store=str(store.path),
+        api=store.meta("api"),
+        wiki_id=store.meta("wiki_id"),
+        sitename=site.sitename if site else "",
+        pages={str(ns): n for ns, n in store.counts().items()},
+        namespace_names={str(ns.id): ns.name for ns in site.namespaces} if site else {},
+        last_pull=store.state("last_pull"),
+        pending=pending,
+    )
+
+
+class _Run:
+    """One pull's working parts."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: WikiClient,
+        site: SiteInfo,
+        namespaces: tuple[int, ...],
+        progress: ProgressCallback | None,
+        batch: int | None,
+    ) -> None:
+        self.store, self.client, self.site = store, client, site
+        self.namespaces = namespaces
+        self.progress = progress
+        self.max_batch = batch or (HIGH_BATCH if "apihighlimits" in site.rights else BATCH)
+        self.stored = 0
+
+    def report(self, kind: str, total: int | None) -> None:
+        if self.progress:
+            self.progress(Progress(kind, self.stored, total, self.client.requests))
+
+    def pages_of(self, query: dict[str, Any]) -> Iterator[Page]:
+        """Pages of a query result that carry their latest revision's content."""
+        for item in query.get("pages", []):
+            revisions = item.get("revisions")
+            if not revisions:
+                continue
+            rev = revisions[0]
+            text = rev.get("slots", {}).get("main", {}).get("content", "")
+            yield Page(
+                page_id=item["pageid"],
+                ns=item["ns"],
+                title=item["title"],
+                rev_id=rev["revid"],
+                timestamp=rev["timestamp"],
+                text=text,
+                redirect=self.site.redirect_target(text) if item.get("redirect") else None,
+            )
+
+    # --- full ------------------------------------------------------------------------
+    def latest_cursor(self) -> dict[str, Any]:
+        """Where recent changes and logs stand now: the next incremental pull starts here."""
+        result = self.client.call(
+            {
+                "action": "query",
+                "list": "recentchanges|logevents",
+                "rclimit": 1,
+                "rcprop": "ids|timestamp",
+                "lelimit": 1,
+                "leprop": "ids|timestamp",
+            }
+        )["query"]
+        rc, le = result.get("recentchanges", []), result.get("logevents", [])
+        return {
+            "timestamp": self.site.time,
+            "rcid": rc[0]["rcid"] if rc else 0,
+            "logid": le[0]["logid"] if le else 0,
+        }
+
+    def full(self) -> Changes:
+        state = self.store.state("full")
+        if state is None:
+            state = {
+                "gen": (self.store.state("gen") or 0) + 1,
+                "namespaces": self.namespaces,
+                "index": 0,
+                "continue": None,
+                "limit": self.max_batch,
+                "shrink": False,
+                "cursor": self.latest_cursor(),
+                "changes": asdict(Changes()),
+            }
+            with self.store.transaction():
+                self.store.set_state("full", state)
+        namespaces: list[int] = state["namespaces"]
+        self.stored = 0
+        while state["index"] < len(namespaces):
+            cont = state["continue"] or {"continue": ""}
+            result = self.client.call(
+                {
+                    "action": "query",
+                    "generator": "allpages",
+                    "gapnamespace": namespaces[state["index"]],
+                    "gaplimit": state["limit"],
+                    "prop": "revisions|info",
+                    "rvprop": "ids|timestamp|content",
+                    "rvslots": "main",
+                    **cont,
+                }
+            )
+            pages = list(self.pages_of(result.get("query", {})))
+            following = result.get("continue")
+            if following and "rvcontinue" in following:
+                state["shrink"] = True  # the batch was cut at the result size cap
+            elif state["shrink"]:
+                state["limit"], state["shrink"] = max(1, state["limit"] // 2), False
+            elif state["limit"] < self.max_batch:
+                state["limit"] = min(self.max_batch, state["limit"] * 2)
+            state["continue"] = following
+            if following is None:
+                state["index"] += 1
+            with self.store.transaction():
+                changes = self.store.apply(pages, seen=state["gen"])
+                state["changes"] = asdict(Changes(**state["changes"]) + changes)
+                self.store.set_state("full", state)
+            self.stored += len(pages)
+            self.report("full", self.site.page_count or None)
+        with self.store.transaction():
+            deleted = self.store.sweep(namespaces=namespaces, seen_before=state["gen"])
+            self.store.set_state("full", None)
+            self.store.set_state("incremental", None)
+            self.store.set_state("gen", state["gen"])
+            self.store.set_state("cursor", state["cursor"])
+        return Changes(**state["changes"]) + Changes(deleted=deleted)
+
+    # --- incremental ---------------------------------------------------------------------
+    def changed_titles(self, cursor: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
+        """Titles (in the pulled namespaces) touched since ``cursor``, and the new cursor."""
+        titles: set[str] = set()
+        rcid, logid = cursor["rcid"], cursor["logid"]
+        wanted = set(self.namespaces)
+        for part in self.client.query(
+            {
+                "list": "recentchanges|logevents",
+                "rcstart": cursor["timestamp"],
+                "rcdir": "newer",
+                "rcprop": "title|ids|timestamp",
+                "rctype": "edit|new",
+                "rclimit": "max",
+                "lestart": cursor["timestamp"],
+                "ledir": "newer",
+                "leprop": "ids|title|type|timestamp|details",
+                "lelimit": "max",
+            }
+        ):
+            for rc in part.get("recentchanges", []):
+                if rc["rcid"] > cursor["rcid"]:
+                    rcid = max(rcid, rc["rcid"])
+                    if rc["ns"] in wanted:
+                        titles.add(rc["title"])
+            for event in part.get("logevents", []):
+                if event["logid"] <= cursor["logid"]:
+                    continue
+                logid = max(logid, event["logid"])
+                if event["type"] in QUIET_LOGS or "title" not in event:
+                    continue
+                if event["ns"] in wanted:
+                    titles.add(event["title"])
+                target = event.get("params", {})
+                if event["type"] == "move" and target.get("target_ns") in wanted:
+                    titles.add(target["target_title"])
+        timestamp = max(cursor["timestamp"], self.site.time)
+        return sorted(titles), {"timestamp": timestamp, "rcid": rcid, "logid": logid}
+
+    def incremental(self) -> Changes:
+        state = self.store.state("incremental")
+        if state is None:
+            titles, cursor = self.changed_titles(self.store.state("cursor"))
+            state = {"titles": titles, "cursor": cursor, "changes": asdict(Changes())}
+            with self.store.transaction():
+                if titles:
+                    self.store.set_state("incremental", state)
+                else:
+                    self.store.set_state("cursor", cursor)
+            if not titles:
+                return Changes()
+        gen = self.store.state("gen") or 0
+        self.stored = 0
+        while state["titles"]:
+            batch = state["titles"][: self.max_batch]
+            result = self.client.call(
+                {
+                    "action": "query",
+                    "titles": "|".join(batch),
+                    "prop": "revisions|info",
+                    "rvprop": "ids|timestamp|content",
+                    "rvslots": "main",
+                }
+            )
+            query = result.get("query", {})
+            pages = list(self.pages_of(query))
+            missing = [p["title"] for p in query.get("pages", []) if p.get("missing")]
+            if "continue" in result:  # cut at the size cap: fetch the rest one by one
+                done = {p.title for p in pages} | set(missing)
+                state["titles"] = [t for t in batch if t not in done] + state["titles"][
+                    len(batch) :
+                ]
+                self.max_batch = max(1, len(done))
+            else:
+                state["titles"] = state["titles"][len(batch) :]
+            with self.store.transaction():
+                changes = self.store.apply(pages, missing=missing, seen=gen)
+                state["changes"] = asdict(Changes(**state["changes"]) + changes)
+                self.store.set_state("incremental", state if state["titles"] else None)
+                if not state["titles"]:
+                    self.store.set_state("cursor", state["cursor"])
+            self.stored += len(pages)
+            self.report("incremental", None)
+        return Changes(**state["changes"])
+
+
+def _age_days(then: str, now: str) -> float:
+    def parse(stamp: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+
+    if not then or not now:
+        return 0.0
+    return (parse(now) - parse(then)).total_seconds() / 86400
+
+
+# --- dumps ---------------------------------------------------------------------------------
+def _open_dump(path: Path) -> IO[bytes]:
+    try:
+        if path.suffix == ".gz":
+            return gzip.open(path, "rb")  # type: ignore[return-value]
+        if path.suffix == ".bz2":
+            return bz2.open(path, "rb")
+        return path.open("rb")
+    except OSError as exc:
+        raise DumpError(f"cannot open the dump {path}: {exc.strerror or exc}") from None
+
+
+def _dump_site(info: Any) -> SiteInfo:
+    namespaces = tuple(
+        Namespace(
+            id=ns.id,
+            name=ns.name or "",
+            canonical=CANONICAL.get(ns.id, ""),
+            case=ns.case or "first-letter",
+            content=ns.id == MAIN,
+        )
+        for ns in (info.namespaces or [])
+    )
+    return SiteInfo(
+        sitename=info.name or "",
+        wiki_id=info.dbname or "",
+        generator=info.generator or "",
+        server=info.base or "",
+        namespaces=namespaces,
+        redirect_words=("#REDIRECT", "#REDIRECTION"),
+    )
+
+
+def load_dump(
+    store: Store,
+    path: Path,
+    *,
+    namespaces: Iterable[int] | None = None,
+    progress: ProgressCallback | None = None,
+) -> PullSummary:
+    """Load a Special:Export or database dump (``.xml``, ``.xml.gz``, ``.xml.bz2``).
+
+    The latest revision of each page of the pulled namespaces is stored; pages absent
+    from the dump are kept (an export is often partial). A store that has never been
+    pulled gets a cursor at the dump's newest revision, so that a later API pull of the
+    same wiki is incremental.
+    """
+    started = time.monotonic()
+    changes, stored, newest = Changes(), 0, ""
+    with _open_dump(path) as handle:
+        try:
+            dump = mwxml.Dump.from_file(handle)
+            site = _dump_site(dump.site_info)
+            store.bind(api=None, wiki_id=site.wiki_id)
+            if store.site() is None:
+                store.save_site(site)
+            known = store.site() or site
+            chosen = set(pull_namespaces(known, namespaces))
+            batch: list[Page] = []
+            for item in dump:
+                if item.namespace not in chosen:
+                    continue
+                revisions = list(item)
+                if not revisions:
+                    continue
+                last = revisions[-1]
+                text = last.text or ""
+                stamp = last.timestamp.long_format() if last.timestamp else ""
+                newest = max(newest, stamp)
+                batch.append(
+                    Page(
+                        page_id=item.id,
+                        ns=item.namespace,
+                        title=item.title,
+                        rev_id=last.id,
+                        timestamp=stamp,
+                        text=text,
+                        redirect=known.normalize(item.redirect) if item.redirect else None,
+                    )
+                )
+                if len(batch) >= HIGH_BATCH:
+                    changes += _store_batch(store, batch)
+                    stored += len(batch)
+                    batch = []
+                    if progress:
+                        progress(Progress("dump", stored, None, 0))
+            changes += _store_batch(store, batch)
+        except (
+            ParseError,
+            mwxml.errors.MalformedXML,
+            ValueError,
+            KeyError,
+            EOFError,
+            OSError,
+        ) as exc:
+            raise DumpError(
+                f"{path} is not a readable MediaWiki XML dump ({exc}); pages stored before "
+                "this point are kept"
+            ) from None
+    if store.state("cursor") is None and newest:
+        with store.transaction():
+            store.set_state("cursor", {"timestamp": newest, "rcid": 0, "logid": 0})
+    return _finish(
+        store,
+        PullSummary(
+            kind="dump", **asdict(changes), requests=0, seconds=round(time.monotonic() - started, 3)
+        ),
+    )
+
+
+def _store_batch(store: Store, batch: list[Page]) -> Changes:
+    with store.transaction():
+        return store.apply(batch, seen=store.state("gen") or 0)

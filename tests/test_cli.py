@@ -1,0 +1,130 @@
+"""The command line: output formats, exit codes and one-line errors (CliRunner)."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+from click.testing import CliRunner
+
+from movisync.cli import main
+from movisync.store import Store
+
+
+@pytest.fixture
+def run(tmp_path, monkeypatch):
+    """Run movisync in an empty folder with fast retries and no credentials."""
+    monkeypatch.chdir(tmp_path)
+    for var in (
+        "MOVISYNC_API",
+        "MOVISYNC_STORE",
+        "MOVISYNC_USERNAME",
+        "MOVISYNC_PASSWORD",
+        "MOVISYNC_CONFIG",
+        "MOVISYNC_BATCH",
+    ):
+        monkeypatch.delenv(var, raising=False)
+    (tmp_path / "movisync.toml").write_text("max_retries = 1\nbackoff = 0.01\n")
+
+    def invoke(*args: str, env: dict[str, str] | None = None):
+        return CliRunner().invoke(main, list(args), env=env)
+
+    return invoke
+
+
+def assert_one_error_line(result, *fragments: str, code: int = 1) -> None:
+    assert result.exit_code == code, result.output
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0]
+    assert "Traceback" not in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_an_unreachable_wiki_is_one_error_line(run):
+    result = run("pull", "--api", f"http://127.0.0.1:{free_port()}/api.php")
+    assert_one_error_line(result, "cannot reach", "connection refused", "--api")
+
+
+def test_a_url_that_is_no_api_is_one_error_line(run):
+    result = run("pull", "--api", "not-a-url")
+    assert_one_error_line(result, "must start with http", code=2)
+
+
+def test_a_corrupt_store_is_one_error_line_and_stays_as_it_was(run, tmp_path):
+    (tmp_path / "bad.sqlite").write_bytes(b"not a database" * 50)
+    result = run("status", "--store", "bad.sqlite")
+    assert_one_error_line(result, "bad.sqlite", "not a usable movisync store")
+    assert (tmp_path / "bad.sqlite").read_bytes() == b"not a database" * 50
+
+
+def test_a_dump_that_is_not_xml_is_one_error_line(run, tmp_path):
+    (tmp_path / "dump.xml").write_text("bonjour")
+    result = run("pull", "--dump", "dump.xml")
+    assert_one_error_line(result, "dump.xml", "not a readable MediaWiki XML dump")
+
+
+def test_a_missing_dump_is_one_error_line(run):
+    assert_one_error_line(run("pull", "--dump", "nope.xml.gz"), "cannot open the dump")
+
+
+def test_status_without_a_store_says_to_pull_first(run):
+    assert_one_error_line(run("status"), "movisync pull", code=2)
+
+
+def test_every_command_takes_api_and_store_after_its_name(run):
+    for command in main.commands.values():
+        names = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert {"--api", "--store"} <= names, command.name
+
+
+@pytest.mark.live
+class TestAgainstTheLocalWiki:
+    def test_pull_prints_a_summary_and_json_on_demand(self, run, local_wiki):
+        text = run("pull", "--api", local_wiki.api)
+        assert text.exit_code == 0, text.output
+        assert text.stdout.startswith("full pull: ")
+        assert text.stderr == ""  # no progress bar when stderr is not a terminal
+        again = run("pull", "--api", local_wiki.api, "--format", "json")
+        data = json.loads(again.stdout)
+        assert set(data) == {"new", "changed", "deleted", "moved", "requests", "seconds", "kind"}
+        assert data["kind"] == "incremental" and data["requests"] <= 2
+
+    def test_status_shows_the_store(self, run, local_wiki):
+        run("pull", "--api", local_wiki.api)
+        result = run("status", "--format", "json")
+        data = json.loads(result.stdout)
+        assert data["api"] == local_wiki.api
+        assert data["pages"]["0"] > 100 and data["pages"]["10"] > 5
+        assert data["last_pull"]["kind"] == "full" and data["pending"] is None
+        text = run("status").stdout
+        assert "Modèle: " in text and "last pull: " in text
+
+    def test_something_else_than_the_api_is_one_error_line(self, run, local_wiki):
+        result = run("pull", "--api", local_wiki.api.replace("api.php", "load.php"))
+        assert_one_error_line(result, "did not answer like a MediaWiki API", "/api.php")
+
+    @pytest.mark.parametrize("wrong", ["index.php", "w/api.php"])
+    def test_a_page_url_or_a_missing_path_is_one_error_line(self, run, local_wiki, wrong):
+        result = run("pull", "--api", local_wiki.api.replace("api.php", wrong))
+        assert_one_error_line(result, "HTTP 404", "ends in /api.php")
+
+    def test_a_wrong_bot_password_is_one_error_line_without_the_password(self, run, local_wiki):
+        env = {"MOVISYNC_USERNAME": "MovisyncBot@movisync", "MOVISYNC_PASSWORD": "wrong-pw-123"}
+        result = run("pull", "--api", local_wiki.api, env=env)
+        assert_one_error_line(result, "refused the login", "MOVISYNC_PASSWORD")
+        assert "wrong-pw-123" not in result.output
+
+    def test_a_store_of_another_wiki_is_one_error_line_and_kept(self, run, local_wiki, tmp_path):
+        with Store(tmp_path / "movisync.sqlite") as store:
+            store.bind(api="https://movilab.org/api.php", wiki_id="movilab")
+        result = run("pull", "--api", local_wiki.api)
+        assert_one_error_line(result, "holds pages of https://movilab.org/api.php")
