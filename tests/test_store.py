@@ -12,7 +12,14 @@ from movisync.store import MIGRATIONS, SCHEMA_VERSION, Changes, Page, Store
 
 def page(page_id: int, title: str, rev: int, text: str = "texte") -> Page:
     return Page(
-        page_id=page_id, ns=0, title=title, rev_id=rev, timestamp="2026-11-01T00:00:00Z", text=text
+        page_id=page_id,
+        ns=0,
+        title=title,
+        rev_id=rev,
+        timestamp="2026-11-01T00:00:00Z",
+        text=text,
+        links=("Autre page",),
+        categories=("Catégorie:Tiers-lieu",),
     )
 
 
@@ -23,11 +30,18 @@ def test_a_new_store_has_the_latest_schema_and_wal(tmp_path):
     assert len(MIGRATIONS) == SCHEMA_VERSION
 
 
-def test_migrations_run_forward_once_from_any_older_version(tmp_path):
+def test_a_version_1_store_migrates_forward_and_keeps_its_pages(tmp_path):
     path = tmp_path / "s.sqlite"
-    with Store(path) as store, store.transaction():
-        store.apply([page(1, "La Myne", 1)])
-    with Store(path) as store:  # opening again must not re-run or lose anything
+    with sqlite3.connect(path) as db:
+        db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
+        db.execute("INSERT INTO pages VALUES (1, 0, 'La Myne', 3, 't', 'texte', NULL, 1)")
+        db.execute("""INSERT INTO sync_state VALUES ('cursor', '{"rcid": 1}')""")
+    with Store(path) as store:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert store.page("La Myne").text == "texte"
+        # Version 1 kept no links: the next pull must be a full one.
+        assert store.state("cursor") is None
+    with Store(path) as store:  # opening again runs nothing twice
         assert store.page("La Myne") is not None
 
 
@@ -84,6 +98,10 @@ def test_apply_counts_new_changed_moved_and_deleted_pages(tmp_path):
         assert store.apply([page(7, "A", 9)]) == Changes(new=1, deleted=1)
         assert store.apply([], missing=["C", "Nothing"]) == Changes(deleted=1)
         assert [p.title for p in store.pages()] == ["A"]
+        assert store.page("A").links == ("Autre page",)
+        # Links and categories of deleted pages go with them.
+        assert store.db.execute("SELECT COUNT(*) FROM links").fetchone()[0] == 1
+        assert store.db.execute("SELECT COUNT(*) FROM categories").fetchone()[0] == 1
 
 
 def test_a_failed_batch_stores_nothing(tmp_path):

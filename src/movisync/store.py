@@ -38,6 +38,17 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX pages_ns ON pages (ns);
     CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     """,
+    # 2: links and categories as the wiki computed them (templates add some); stores of
+    # version 1 have none, so their next pull is a full one.
+    """
+    CREATE TABLE links (page_id INTEGER NOT NULL, target TEXT NOT NULL,
+                        PRIMARY KEY (page_id, target)) WITHOUT ROWID;
+    CREATE INDEX links_target ON links (target);
+    CREATE TABLE categories (page_id INTEGER NOT NULL, category TEXT NOT NULL,
+                             PRIMARY KEY (page_id, category)) WITHOUT ROWID;
+    CREATE INDEX categories_category ON categories (category);
+    DELETE FROM sync_state WHERE key = 'cursor';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -47,7 +58,9 @@ class Page:
     """A page as last pulled: its latest revision's wikitext.
 
     ``title`` is the full title with its local namespace prefix, as the wiki writes it;
-    ``redirect`` is the normalised target when the page is a redirect.
+    ``redirect`` is the normalised target when the page is a redirect. ``links`` (pages it
+    links to) and ``categories`` are the wiki's own tables, templates included; a page
+    loaded from a dump has none.
     """
 
     page_id: int
@@ -57,6 +70,8 @@ class Page:
     timestamp: str
     text: str
     redirect: str | None = None
+    links: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -227,9 +242,13 @@ class Store:
             old = self.db.execute(
                 "SELECT title, rev_id FROM pages WHERE page_id = ?", (page.page_id,)
             ).fetchone()
-            gone = self.db.execute(
-                "DELETE FROM pages WHERE title = ? AND page_id != ?", (page.title, page.page_id)
-            ).rowcount
+            other = self.db.execute(
+                "SELECT page_id FROM pages WHERE title = ? AND page_id != ?",
+                (page.title, page.page_id),
+            ).fetchone()
+            if other is not None:
+                self._delete(other[0])
+            gone = 0 if other is None else 1
             if old is None:
                 changes += Changes(new=1, deleted=gone)
             elif old["title"] != page.title:
@@ -249,36 +268,74 @@ class Store:
                     seen,
                 ),
             )
+            self._forget_links(page.page_id)
+            self.db.executemany(
+                "INSERT OR IGNORE INTO links VALUES (?, ?)",
+                ((page.page_id, target) for target in page.links),
+            )
+            self.db.executemany(
+                "INSERT OR IGNORE INTO categories VALUES (?, ?)",
+                ((page.page_id, category) for category in page.categories),
+            )
         for title in missing:
-            gone = self.db.execute("DELETE FROM pages WHERE title = ?", (title,)).rowcount
-            changes += Changes(deleted=gone)
+            row = self.db.execute("SELECT page_id FROM pages WHERE title = ?", (title,)).fetchone()
+            if row is not None:
+                self._delete(row[0])
+                changes += Changes(deleted=1)
         return changes
+
+    def _forget_links(self, page_id: int) -> None:
+        self.db.execute("DELETE FROM links WHERE page_id = ?", (page_id,))
+        self.db.execute("DELETE FROM categories WHERE page_id = ?", (page_id,))
+
+    def _delete(self, page_id: int) -> None:
+        self._forget_links(page_id)
+        self.db.execute("DELETE FROM pages WHERE page_id = ?", (page_id,))
 
     def sweep(self, *, namespaces: Iterable[int], seen_before: int) -> int:
         """Delete pages of these namespaces not seen since the pull numbered
         ``seen_before`` began (they were deleted on the wiki). Call inside a transaction."""
         marks = ",".join("?" * len(ns := list(namespaces)))
-        return self.db.execute(
-            f"DELETE FROM pages WHERE ns IN ({marks}) AND seen < ?", (*ns, seen_before)
-        ).rowcount
+        stale = [
+            row[0]
+            for row in self.db.execute(
+                f"SELECT page_id FROM pages WHERE ns IN ({marks}) AND seen < ?", (*ns, seen_before)
+            )
+        ]
+        for page_id in stale:
+            self._delete(page_id)
+        return len(stale)
 
     def page(self, title: str) -> Page | None:
-        row = self.db.execute(
-            "SELECT page_id, ns, title, rev_id, timestamp, text, redirect FROM pages "
-            "WHERE title = ?",
-            (title,),
-        ).fetchone()
-        return None if row is None else Page(**dict(row))
+        return next(self._select("WHERE title = ?", (title,)), None)
 
     def pages(self, *, namespaces: Iterable[int] | None = None) -> Iterator[Page]:
-        """Every stored page, by title."""
-        sql = "SELECT page_id, ns, title, rev_id, timestamp, text, redirect FROM pages"
-        args: tuple[int, ...] = ()
-        if namespaces is not None:
-            args = tuple(namespaces)
-            sql += f" WHERE ns IN ({','.join('?' * len(args))})"
-        for row in self.db.execute(sql + " ORDER BY title", args):
-            yield Page(**dict(row))
+        """Every stored page (with its links and categories), by title."""
+        if namespaces is None:
+            return self._select("", ())
+        args = tuple(namespaces)
+        return self._select(f"WHERE ns IN ({','.join('?' * len(args))})", args)
+
+    def _select(self, where: str, args: tuple[object, ...]) -> Iterator[Page]:
+        sql = (
+            "SELECT page_id, ns, title, rev_id, timestamp, text, redirect, "
+            "(SELECT group_concat(target, char(31)) FROM links l WHERE l.page_id = p.page_id), "
+            "(SELECT group_concat(category, char(31)) FROM categories c "
+            "WHERE c.page_id = p.page_id) "
+            f"FROM pages p {where} ORDER BY title"
+        )
+        for row in self.db.execute(sql, args):
+            yield Page(
+                page_id=row[0],
+                ns=row[1],
+                title=row[2],
+                rev_id=row[3],
+                timestamp=row[4],
+                text=row[5],
+                redirect=row[6],
+                links=tuple(sorted(row[7].split("\x1f"))) if row[7] else (),
+                categories=tuple(sorted(row[8].split("\x1f"))) if row[8] else (),
+            )
 
     def counts(self) -> dict[int, int]:
         """Number of pages per namespace id."""

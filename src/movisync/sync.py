@@ -22,7 +22,7 @@ import bz2
 import datetime as dt
 import gzip
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -82,6 +82,24 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], None]
+PAGE_PROPS = {
+    "action": "query",
+    "prop": "revisions|info|links|categories",
+    "rvprop": "ids|timestamp|content",
+    "rvslots": "main",
+    "pllimit": "max",
+    "cllimit": "max",
+}
+
+
+@dataclass(frozen=True)
+class _Batch:
+    pages: list[Page]
+    missing: list[str]
+    following: dict[str, Any] | None
+    """The generator's continuation after this batch; None at the end."""
+    cut: bool
+    """The result size cap cut the batch's content."""
 
 
 def pull_namespaces(site: SiteInfo, chosen: Iterable[int] | None) -> tuple[int, ...]:
@@ -205,23 +223,52 @@ class _Run:
         if self.progress:
             self.progress(Progress(kind, self.stored, total, self.client.requests))
 
-    def pages_of(self, query: dict[str, Any]) -> Iterator[Page]:
-        """Pages of a query result that carry their latest revision's content."""
-        for item in query.get("pages", []):
-            revisions = item.get("revisions")
-            if not revisions:
-                continue
-            rev = revisions[0]
-            text = rev.get("slots", {}).get("main", {}).get("content", "")
-            yield Page(
-                page_id=item["pageid"],
-                ns=item["ns"],
-                title=item["title"],
-                rev_id=rev["revid"],
-                timestamp=rev["timestamp"],
-                text=text,
-                redirect=self.site.redirect_target(text) if item.get("redirect") else None,
-            )
+    def fetch(self, params: dict[str, Any]) -> _Batch:
+        """One batch of pages with their content, links and categories.
+
+        MediaWiki rule: with several ``prop`` modules, a batch's links and categories can
+        span several responses (``plcontinue``, ``clcontinue``, or ``rvcontinue`` when the
+        size cap cut the content); the batch is complete when only the generator's own
+        continuation (or none) is left.
+        """
+        items: dict[int, dict[str, Any]] = {}
+        missing: list[str] = []
+        cut = False
+        cont: dict[str, Any] = {"continue": ""}
+        while True:
+            result = self.client.call({**params, **PAGE_PROPS, **cont})
+            for item in result.get("query", {}).get("pages", []):
+                if item.get("missing") or item.get("invalid"):
+                    missing.append(item["title"])
+                    continue
+                entry = items.setdefault(item["pageid"], {"links": [], "categories": []})
+                entry.update({k: item[k] for k in ("ns", "title", "redirect") if k in item})
+                if item.get("revisions"):
+                    entry["revision"] = item["revisions"][0]
+                entry["links"] += [link["title"] for link in item.get("links", [])]
+                entry["categories"] += [c["title"] for c in item.get("categories", [])]
+            following = result.get("continue")
+            cut = cut or bool(following and "rvcontinue" in following)
+            if not following or set(following) <= {"continue", "gapcontinue"}:
+                break
+            cont = following
+        pages = [self.page_of(page_id, entry) for page_id, entry in items.items()]
+        return _Batch(pages, missing, following, cut)
+
+    def page_of(self, page_id: int, entry: dict[str, Any]) -> Page:
+        rev = entry["revision"]
+        text = rev.get("slots", {}).get("main", {}).get("content", "")
+        return Page(
+            page_id=page_id,
+            ns=entry["ns"],
+            title=entry["title"],
+            rev_id=rev["revid"],
+            timestamp=rev["timestamp"],
+            text=text,
+            redirect=self.site.redirect_target(text) if entry.get("redirect") else None,
+            links=tuple(sorted(set(entry["links"]))),
+            categories=tuple(sorted(set(entry["categories"]))),
+        )
 
     # --- full ------------------------------------------------------------------------
     def latest_cursor(self) -> dict[str, Any]:
@@ -252,7 +299,6 @@ class _Run:
                 "index": 0,
                 "continue": None,
                 "limit": self.max_batch,
-                "shrink": False,
                 "cursor": self.latest_cursor(),
                 "changes": asdict(Changes()),
             }
@@ -261,35 +307,26 @@ class _Run:
         namespaces: list[int] = state["namespaces"]
         self.stored = 0
         while state["index"] < len(namespaces):
-            cont = state["continue"] or {"continue": ""}
-            result = self.client.call(
+            batch = self.fetch(
                 {
-                    "action": "query",
                     "generator": "allpages",
                     "gapnamespace": namespaces[state["index"]],
                     "gaplimit": state["limit"],
-                    "prop": "revisions|info",
-                    "rvprop": "ids|timestamp|content",
-                    "rvslots": "main",
-                    **cont,
+                    **(state["continue"] or {}),
                 }
             )
-            pages = list(self.pages_of(result.get("query", {})))
-            following = result.get("continue")
-            if following and "rvcontinue" in following:
-                state["shrink"] = True  # the batch was cut at the result size cap
-            elif state["shrink"]:
-                state["limit"], state["shrink"] = max(1, state["limit"] // 2), False
+            if batch.cut:  # the result size cap cut this batch: ask for fewer pages
+                state["limit"] = max(1, state["limit"] // 2)
             elif state["limit"] < self.max_batch:
                 state["limit"] = min(self.max_batch, state["limit"] * 2)
-            state["continue"] = following
-            if following is None:
+            state["continue"] = batch.following
+            if batch.following is None:
                 state["index"] += 1
             with self.store.transaction():
-                changes = self.store.apply(pages, seen=state["gen"])
+                changes = self.store.apply(batch.pages, seen=state["gen"])
                 state["changes"] = asdict(Changes(**state["changes"]) + changes)
                 self.store.set_state("full", state)
-            self.stored += len(pages)
+            self.stored += len(batch.pages)
             self.report("full", self.site.page_count or None)
         with self.store.transaction():
             deleted = self.store.sweep(namespaces=namespaces, seen_before=state["gen"])
@@ -353,34 +390,18 @@ class _Run:
         gen = self.store.state("gen") or 0
         self.stored = 0
         while state["titles"]:
-            batch = state["titles"][: self.max_batch]
-            result = self.client.call(
-                {
-                    "action": "query",
-                    "titles": "|".join(batch),
-                    "prop": "revisions|info",
-                    "rvprop": "ids|timestamp|content",
-                    "rvslots": "main",
-                }
-            )
-            query = result.get("query", {})
-            pages = list(self.pages_of(query))
-            missing = [p["title"] for p in query.get("pages", []) if p.get("missing")]
-            if "continue" in result:  # cut at the size cap: fetch the rest one by one
-                done = {p.title for p in pages} | set(missing)
-                state["titles"] = [t for t in batch if t not in done] + state["titles"][
-                    len(batch) :
-                ]
-                self.max_batch = max(1, len(done))
-            else:
-                state["titles"] = state["titles"][len(batch) :]
+            titles = state["titles"][: self.max_batch]
+            batch = self.fetch({"titles": "|".join(titles)})
+            if batch.cut:
+                self.max_batch = max(1, self.max_batch // 2)
+            state["titles"] = state["titles"][len(titles) :]
             with self.store.transaction():
-                changes = self.store.apply(pages, missing=missing, seen=gen)
+                changes = self.store.apply(batch.pages, missing=batch.missing, seen=gen)
                 state["changes"] = asdict(Changes(**state["changes"]) + changes)
                 self.store.set_state("incremental", state if state["titles"] else None)
                 if not state["titles"]:
                     self.store.set_state("cursor", state["cursor"])
-            self.stored += len(pages)
+            self.stored += len(batch.pages)
             self.report("incremental", None)
         return Changes(**state["changes"])
 
