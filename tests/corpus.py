@@ -7,6 +7,8 @@ from functools import cache
 from importlib.machinery import SourceFileLoader
 from pathlib import Path
 
+from movisync.store import Page, Store
+
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "local-wiki"
 
 
@@ -19,3 +21,31 @@ def corpus_pages() -> dict[str, str]:
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
     return dict(module.read_corpus())
+
+
+def corpus_store(path: Path) -> Store:
+    """A store holding the corpus' main-namespace and template pages, without a wiki:
+    links and categories come from the wikitext, as for a dump."""
+    from .test_site import SITE
+
+    store = Store(path)
+    store.bind(api=None, wiki_id="movilab")
+    store.save_site(SITE)
+    pages = []
+    for i, (title, text) in enumerate(corpus_pages().items()):
+        ns = SITE.split_title(title)[0]
+        if ns in (0, 10):
+            pages.append(
+                Page(
+                    page_id=i + 1,
+                    ns=ns,
+                    title=SITE.normalize(title),
+                    rev_id=1,
+                    timestamp="2026-11-01T00:00:00Z",
+                    text=text,
+                    redirect=SITE.redirect_target(text),
+                )
+            )
+    with store.transaction():
+        store.apply(pages)
+    return store

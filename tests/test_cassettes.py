@@ -57,7 +57,7 @@ def test_full_then_incremental_pull(tmp_path: Path) -> None:
         full = pull(store, client())
         stored = {p.title: p.text for p in store.pages()}
         again = pull(store, client())
-    wanted = expected({"", "Modèle", "Catégorie"})
+    wanted = expected({"", "Modèle", "Catégorie", "Utilisateur", "Movilab", "Portail", "Aide"})
     assert {t: stored.get(t) for t in wanted} == wanted
     assert set(stored) - set(wanted) <= {"Accueil"}  # the main page install.php creates
     assert full.kind == "full" and full.new == len(stored)

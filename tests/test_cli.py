@@ -128,3 +128,60 @@ class TestAgainstTheLocalWiki:
             store.bind(api="https://movilab.org/api.php", wiki_id="movilab")
         result = run("pull", "--api", local_wiki.api)
         assert_one_error_line(result, "holds pages of https://movilab.org/api.php")
+
+
+@pytest.mark.live
+class TestReadingTheStore:
+    @pytest.fixture(autouse=True)
+    def pulled(self, run, local_wiki):
+        assert run("pull", "--api", local_wiki.api).exit_code == 0
+
+    def test_gaps_lists_gaps_in_every_format(self, run):
+        table = run("gaps", "--kind", "invalid_value")
+        assert table.exit_code == 0
+        assert table.stdout.splitlines()[0].split() == ["page", "type", "kind", "field", "detail"]
+        assert "Four à pain collectif" in table.stdout
+        assert table.stderr.endswith("gaps on 149 pages\n")
+        rows = json.loads(run("gaps", "--format", "json").stdout)
+        assert set(rows[0]) == {"page", "type", "kind", "field", "detail"}
+        lines = run("gaps", "--format", "jsonl", "--type", "commun").stdout.splitlines()
+        assert all(json.loads(line)["type"] == "commun" for line in lines)
+        csv_out = run("gaps", "--format", "csv", "--page", "LaMyne").stdout.splitlines()
+        assert csv_out[0] == "page,type,kind,field,detail" and len(csv_out) == 4
+        markdown = run("gaps", "--format", "markdown", "--kind", "orphan").stdout
+        assert markdown.startswith("| page | type | kind | field | detail |\n| --- |")
+
+    def test_gaps_summary_gives_counts_and_completeness(self, run):
+        result = run("gaps", "--summary", "--format", "json")
+        counts, fills = (json.loads(part) for part in result.stdout.split("\n\n"))
+        assert {"type": "tiers-lieu", "kind": "invalid_value", "gaps": 6} in counts
+        assert {
+            "type": "tiers-lieu",
+            "field": "Titre",
+            "filled": 36,
+            "pages": 36,
+            "percent": 100.0,
+        } in fills
+
+    def test_fail_on_exits_3_only_when_such_gaps_exist(self, run):
+        assert run("gaps", "--fail-on", "orphan,red_link").exit_code == 3
+        assert run("gaps", "--type", "document", "--fail-on", "orphan").exit_code == 0
+        assert_one_error_line(run("gaps", "--fail-on", "typo"), "unknown kind", code=2)
+        assert_one_error_line(run("gaps", "--kind", "typo"), "unknown gap kind", code=2)
+        assert_one_error_line(run("gaps", "--type", "boulangerie"), "no page type", code=2)
+
+    def test_records_lists_typed_pages(self, run):
+        rows = json.loads(run("records", "--type", "evenement", "--format", "json").stdout)
+        assert len(rows) == 16 and all(r["type"] == "evenement" for r in rows)
+        hackathon = next(r for r in rows if r["title"] == "Hackathon des communs")
+        assert hackathon["values"]["Fin de l'évènement"] == "day"
+        table = run("records").stdout
+        assert table.splitlines()[0].split()[:3] == ["title", "type", "by"]
+
+    def test_schema_shows_parameters_and_infers_a_profile(self, run):
+        rows = json.loads(run("schema", "--format", "json").stdout)
+        horaires = next(r for r in rows if r["param"] == "horaires")
+        assert (horaires["template"], horaires["in_profile"]) == ("Tiers-lieu", "NO")
+        assert any(r["in_profile"] == "never used" for r in rows)
+        inferred = run("schema", "--infer").stdout
+        assert "[types.tiers-lieu]" in inferred and 'category = "Tiers-lieu"' in inferred

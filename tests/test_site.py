@@ -13,13 +13,20 @@ DATA = Path(__file__).parent / "data"
 SITE = from_api(json.loads((DATA / "siteinfo-fr.json").read_text(encoding="utf-8"))["query"])
 
 
-def cases(name: str) -> list[tuple[str, str]]:
-    rows = (
-        line.split("\t")
-        for line in (DATA / name).read_text(encoding="utf-8").splitlines()
-        if line and not line.startswith("# ")
-    )
-    return [(a.replace("\\n", "\n"), b) for a, b in rows]
+def cases_of(name: str, columns: int) -> list[tuple[str, ...]]:
+    """Rows of a tab-separated data file (``# `` lines are comments; ``\\n`` in the first
+    column is a newline)."""
+    rows = []
+    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("# "):
+            cells = line.split("\t")
+            assert len(cells) == columns, line
+            rows.append((cells[0].replace("\\n", "\n"), *cells[1:]))
+    return rows
+
+
+def cases(name: str) -> list[tuple[str, ...]]:
+    return cases_of(name, 2)
 
 
 @pytest.mark.parametrize(("raw", "expected"), cases("titles.tsv"))

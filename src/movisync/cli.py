@@ -17,10 +17,13 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__
+from . import __version__, analysis
 from .client import WikiClient
 from .config import Settings, load_settings
 from .errors import ConfigError, MovisyncError
+from .gaps import KINDS
+from .output import emit, output_options
+from .profile import Profile, load_profile
 from .store import Store
 from .sync import Progress, PullSummary, load_dump, pull, store_status
 
@@ -191,9 +194,7 @@ def _summary_line(summary: PullSummary) -> str:
 @format_option("text", "json")
 def status_command(settings: Settings, output_format: str) -> None:
     """Show what the store holds: wiki, pages per namespace, last pull, pending resume."""
-    if not settings.store.exists():
-        raise ConfigError(f"no store at {settings.store}; run `movisync pull` first")
-    with Store(settings.store) as store:
+    with _open_store(settings) as store:
         status = store_status(store)
     if output_format == "json":
         click.echo(json.dumps(asdict(status), ensure_ascii=False))
@@ -206,3 +207,195 @@ def status_command(settings: Settings, output_format: str) -> None:
     click.echo("last pull: " + (f"{last['finished']}, {last['kind']}" if last else "never"))
     if status.pending:
         click.echo(f"pending: an interrupted {status.pending} pull; `movisync pull` resumes it")
+
+
+def _profile(settings: Settings) -> Profile:
+    return load_profile(settings.config)
+
+
+def _open_store(settings: Settings) -> Store:
+    if not settings.store.exists():
+        raise ConfigError(f"no store at {settings.store}; run `movisync pull` first")
+    return Store(settings.store)
+
+
+def _split(values: tuple[str, ...]) -> tuple[str, ...]:
+    """Options given several times or comma-separated: ``--kind a,b --kind c``."""
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+@main.command("records")
+@wiki_options
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    metavar="TYPE",
+    help="Only pages of this type (repeat or comma-separate).",
+)
+@output_options
+def records_command(settings: Settings, types: tuple[str, ...], output_format: str) -> None:
+    """List the records read from the store's pages: type, template and field values."""
+    with _open_store(settings) as store:
+        found = analysis.records(store, _profile(settings), types=_split(types))
+    if output_format in ("json", "jsonl"):
+        rows = [asdict(r) | {"values": {v.name: v.text for v in r.values}} for r in found]
+        emit(rows, [], output_format)
+        return
+    rows = [
+        {
+            "title": r.title,
+            "type": r.type or "",
+            "by": r.typed_by or "",
+            "fields": len(r.values),
+            "chars": r.body_chars,
+            "redirect": r.redirect or "",
+            "values": "; ".join(f"{v.name}={v.text}" for v in r.values),
+        }
+        for r in found
+    ]
+    emit(rows, ["title", "type", "by", "fields", "chars", "redirect", "values"], output_format)
+
+
+@main.command("gaps")
+@wiki_options
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    metavar="TYPE",
+    help="Only pages of this type (repeat or comma-separate).",
+)
+@click.option(
+    "--kind",
+    "kinds",
+    multiple=True,
+    metavar="KIND",
+    help=f"Only gaps of this kind: {', '.join(KINDS)}.",
+)
+@click.option("--page", "pages", multiple=True, metavar="TITLE", help="Only this page.")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Counts per type and kind, and each field's completeness, instead.",
+)
+@click.option(
+    "--check-links",
+    is_flag=True,
+    help="Also check the websites of url fields (dead_link); slow, cached 7 days.",
+)
+@click.option(
+    "--fail-on",
+    metavar="KIND[,KIND]",
+    default="",
+    help="Exit 3 when gaps of these kinds exist (for scheduled runs).",
+)
+@output_options
+def gaps_command(
+    settings: Settings,
+    types: tuple[str, ...],
+    kinds: tuple[str, ...],
+    pages: tuple[str, ...],
+    summary: bool,
+    check_links: bool,
+    fail_on: str,
+    output_format: str,
+) -> None:
+    """Find what pages lack: missing, empty or invalid fields, stubs, orphans, red links."""
+    fail_kinds = set(_split((fail_on,)))
+    unknown = sorted(fail_kinds - set(KINDS))
+    if unknown:
+        raise ConfigError(f"--fail-on: unknown kind(s) {', '.join(unknown)}")
+    with _open_store(settings) as store:
+        report = analysis.find_gaps(
+            store,
+            _profile(settings),
+            types=_split(types),
+            kinds=_split(kinds),
+            pages=pages,
+            check_links=check_links,
+            contact=settings.contact,
+        )
+    for title, error in report.errors:
+        click.echo(f"Warning: {title}: the parser could not read it ({error})", err=True)
+    if summary:
+        counts = [
+            {"type": t, "kind": k, "gaps": n} for (t, k), n in sorted(report.summary().items())
+        ]
+        fills = [
+            {
+                "type": f.type,
+                "field": f.field,
+                "filled": f.filled,
+                "pages": f.pages,
+                "percent": f.percent,
+            }
+            for f in report.fills
+        ]
+        emit(counts, ["type", "kind", "gaps"], output_format)
+        click.echo("")
+        emit(fills, ["type", "field", "filled", "pages", "percent"], output_format)
+    else:
+        emit(
+            [asdict(g) for g in report.gaps],
+            ["page", "type", "kind", "field", "detail"],
+            output_format,
+        )
+    total = sum(report.pages.values())
+    click.echo(f"{len(report.gaps)} gaps on {total} pages", err=True)
+    if fail_kinds and any(g.kind in fail_kinds for g in report.gaps):
+        raise SystemExit(3)
+
+
+@main.command("schema")
+@wiki_options
+@click.option("--infer", is_flag=True, help="Print a profile TOML learned from the wiki instead.")
+@output_options
+def schema_command(settings: Settings, infer: bool, output_format: str) -> None:
+    """Show every template in use: pages, parameters with fill rate and sample values."""
+    with _open_store(settings) as store:
+        if infer:
+            click.echo(analysis.infer_profile_toml(store))
+            return
+        uses = analysis.template_schema(store, _profile(settings))
+    rows = []
+    for use in uses:
+        for param in use.params or ():
+            rows.append(
+                {
+                    "template": use.template,
+                    "type": use.type or "",
+                    "pages": use.pages,
+                    "param": param.name,
+                    "fill": f"{param.fill_percent}%",
+                    "in_profile": "yes" if param.in_profile else "NO" if use.type else "",
+                    "samples": " · ".join(param.samples),
+                }
+            )
+        if not use.params:
+            rows.append(
+                {
+                    "template": use.template,
+                    "type": use.type or "",
+                    "pages": use.pages,
+                    "param": "",
+                    "fill": "",
+                    "in_profile": "",
+                    "samples": "",
+                }
+            )
+        for field in use.unused_fields:
+            rows.append(
+                {
+                    "template": use.template,
+                    "type": use.type or "",
+                    "pages": use.pages,
+                    "param": field,
+                    "fill": "0%",
+                    "in_profile": "never used",
+                    "samples": "",
+                }
+            )
+    emit(
+        rows, ["template", "type", "pages", "param", "fill", "in_profile", "samples"], output_format
+    )

@@ -42,6 +42,8 @@ class Settings:
     maxlag: int = 5
     rc_max_age_days: int = 90
     """How far back the wiki keeps recent changes ($wgRCMaxAge, 90 days by default)."""
+    config: Path | None = None
+    """The movisync.toml read, if any (its [profile] table extends the page types)."""
 
 
 _ENV = {
@@ -52,7 +54,7 @@ _ENV = {
     "contact": "MOVISYNC_CONTACT",
     "batch": "MOVISYNC_BATCH",
 }
-_FILE_KEYS = {f.name for f in fields(Settings)} - {"username", "password"}
+_FILE_KEYS = {f.name for f in fields(Settings)} - {"username", "password", "config"}
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -107,7 +109,7 @@ def load_settings(
         values.update({k: v for k, v in section.items() if k in _FILE_KEYS})
     values.update({name: env[var] for name, var in _ENV.items() if env.get(var)})
     values.update({k: v for k, v in (flags or {}).items() if v is not None})
-    settings = replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})
+    settings = replace(Settings(), config=path, **{k: _coerce(k, v) for k, v in values.items()})
     if not settings.api.startswith(("http://", "https://")):
         raise ConfigError(f"the API URL must start with http:// or https://, not {settings.api!r}")
     if bool(settings.username) != bool(settings.password):

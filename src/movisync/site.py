@@ -12,7 +12,44 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-MAIN, TEMPLATE, CATEGORY = 0, 10, 14
+MAIN, FILE, MEDIAWIKI, TEMPLATE, CATEGORY = 0, 6, 8, 10, 14
+# Magic words known even when the wiki's list is not at hand (a dump has none).
+FALLBACK_MAGIC = frozenset(
+    [
+        "pagename",
+        "fullpagename",
+        "basepagename",
+        "subpagename",
+        "namespace",
+        "sitename",
+        "currentyear",
+        "currentmonth",
+        "currentday",
+        "defaultsort",
+        "displaytitle",
+        "int",
+        "lc",
+        "uc",
+        "lcfirst",
+        "ucfirst",
+        "urlencode",
+        "fullurl",
+        "localurl",
+        "formatnum",
+        "plural",
+        "gender",
+        "grammar",
+        "padleft",
+        "padright",
+        "tag",
+        "ns",
+        "nse",
+        "filepath",
+        "anchorencode",
+        "toc",
+        "!",
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -42,6 +79,9 @@ class SiteInfo:
     server: str = ""
     namespaces: tuple[Namespace, ...] = ()
     redirect_words: tuple[str, ...] = ("#REDIRECT",)
+    magic_words: tuple[str, ...] = ()
+    """Every alias of every magic word (``PAGENAME``, ``NOMPAGE``, ``subst``...), as
+    written, without a trailing colon: what looks like a template but is not one."""
     time: str = ""
     page_count: int = 0
     rights: frozenset[str] = field(default_factory=frozenset)
@@ -80,6 +120,30 @@ class SiteInfo:
             return rest
         return f"{ns.name}:{rest}"
 
+    def template_title(self, name: str) -> str | None:
+        """The page a ``{{name}}`` transcludes, or None for parser functions (``#if:``,
+        ``PAGENAME``...), variables and transclusions of main-namespace pages (``{{:X}}``).
+
+        MediaWiki rules: a name without a namespace prefix is in the template namespace;
+        ``subst:`` and ``safesubst:`` do not change which template is meant; a name starting
+        with ``#`` or whose part before ``:`` is a magic word is a parser function.
+        """
+        clean = " ".join(name.replace("_", " ").split())
+        for modifier in ("subst:", "safesubst:", "msgnw:", "msg:", "raw:"):
+            if clean.casefold().startswith(modifier):
+                clean = clean[len(modifier) :].strip()
+        if not clean or clean.startswith(("#", ":")) or "{" in clean or "<" in clean:
+            return None
+        magic = {w.casefold() for w in self.magic_words} | FALLBACK_MAGIC
+        head = clean.split(":", 1)[0].strip()
+        if head.casefold() in magic and (":" in clean or head.isupper()):
+            return None
+        ns_id, rest = self.split_title(clean)
+        if ns_id == MAIN:
+            template = self.namespace(TEMPLATE)
+            return self.normalize(f"{template.name if template else 'Template'}:{rest}")
+        return self.normalize(clean)
+
     def redirect_target(self, text: str) -> str | None:
         """The target of a redirect page, or None when ``text`` is not a redirect.
 
@@ -113,6 +177,14 @@ def from_api(query: Mapping[str, Any]) -> SiteInfo:
         (m["aliases"] for m in query.get("magicwords", []) if m["name"] == "redirect"),
         ["#REDIRECT"],
     )
+    magic = sorted(
+        {
+            alias.rstrip(":")
+            for word in query.get("magicwords", [])
+            for alias in word["aliases"]
+            if not alias.startswith("__")
+        }
+    )
     userinfo = query.get("userinfo", {})
     return SiteInfo(
         sitename=general["sitename"],
@@ -122,6 +194,7 @@ def from_api(query: Mapping[str, Any]) -> SiteInfo:
         server=general.get("server", ""),
         namespaces=namespaces,
         redirect_words=tuple(words),
+        magic_words=tuple(magic),
         time=general.get("time", ""),
         page_count=int(query.get("statistics", {}).get("pages", 0)),
         rights=frozenset(userinfo.get("rights", [])),

@@ -49,6 +49,13 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX categories_category ON categories (category);
     DELETE FROM sync_state WHERE key = 'cursor';
     """,
+    # 3: records cache, by revision and by what records depend on (profile, redirects).
+    """
+    CREATE TABLE records (page_id INTEGER PRIMARY KEY, rev_id INTEGER NOT NULL,
+                          key TEXT NOT NULL, data TEXT NOT NULL);
+    CREATE TABLE link_checks (url TEXT PRIMARY KEY, ok INTEGER NOT NULL,
+                              detail TEXT NOT NULL, checked TEXT NOT NULL);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -309,12 +316,37 @@ class Store:
     def page(self, title: str) -> Page | None:
         return next(self._select("WHERE title = ?", (title,)), None)
 
-    def pages(self, *, namespaces: Iterable[int] | None = None) -> Iterator[Page]:
-        """Every stored page (with its links and categories), by title."""
+    def pages(
+        self, *, namespaces: Iterable[int] | None = None, ids: Iterable[int] | None = None
+    ) -> Iterator[Page]:
+        """Stored pages (with links and categories) by title: all, or of some namespaces,
+        or with some page ids."""
+        if ids is not None:
+            wanted = sorted(set(ids))
+            for start in range(0, len(wanted), 500):
+                chunk = tuple(wanted[start : start + 500])
+                yield from self._select(f"WHERE page_id IN ({','.join('?' * len(chunk))})", chunk)
+            return
         if namespaces is None:
-            return self._select("", ())
+            yield from self._select("", ())
+            return
         args = tuple(namespaces)
-        return self._select(f"WHERE ns IN ({','.join('?' * len(args))})", args)
+        yield from self._select(f"WHERE ns IN ({','.join('?' * len(args))})", args)
+
+    def revisions(self, *, namespaces: Iterable[int]) -> dict[int, int]:
+        """Page id to revision id, for the pages of some namespaces (no text read)."""
+        args = tuple(namespaces)
+        sql = f"SELECT page_id, rev_id FROM pages WHERE ns IN ({','.join('?' * len(args))})"
+        return {row[0]: row[1] for row in self.db.execute(sql, args)}
+
+    def link_table(self) -> Iterator[tuple[int, str, str | None, tuple[str, ...]]]:
+        """(page id, title, redirect target, links) of every page, without its text."""
+        sql = (
+            "SELECT page_id, title, redirect, (SELECT group_concat(target, char(31)) "
+            "FROM links l WHERE l.page_id = p.page_id) FROM pages p"
+        )
+        for page_id, title, redirect, links in self.db.execute(sql):
+            yield page_id, title, redirect, tuple(links.split("\x1f")) if links else ()
 
     def _select(self, where: str, args: tuple[object, ...]) -> Iterator[Page]:
         sql = (
@@ -336,6 +368,33 @@ class Store:
                 links=tuple(sorted(row[7].split("\x1f"))) if row[7] else (),
                 categories=tuple(sorted(row[8].split("\x1f"))) if row[8] else (),
             )
+
+    def cached_records(self, key: str) -> dict[int, tuple[int, str]]:
+        """Cached records made with ``key``: page id to (revision id, JSON)."""
+        return {
+            row[0]: (row[1], row[2])
+            for row in self.db.execute(
+                "SELECT page_id, rev_id, data FROM records WHERE key = ?", (key,)
+            )
+        }
+
+    def cache_records(self, key: str, rows: Iterable[tuple[int, int, str]]) -> None:
+        """Keep records (page id, revision id, JSON); call inside a transaction."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)",
+            ((page_id, rev_id, key, data) for page_id, rev_id, data in rows),
+        )
+
+    def link_checks(self) -> dict[str, tuple[bool, str, str]]:
+        """Cached external link checks: URL to (ok, detail, date checked)."""
+        return {
+            row[0]: (bool(row[1]), row[2], row[3])
+            for row in self.db.execute("SELECT url, ok, detail, checked FROM link_checks")
+        }
+
+    def save_link_checks(self, rows: Iterable[tuple[str, bool, str, str]]) -> None:
+        with self.transaction():
+            self.db.executemany("INSERT OR REPLACE INTO link_checks VALUES (?, ?, ?, ?)", rows)
 
     def counts(self) -> dict[int, int]:
         """Number of pages per namespace id."""

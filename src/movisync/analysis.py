@@ -1,0 +1,145 @@
+"""Entry points over a store: the library calls behind ``movisync records`` and
+``movisync gaps``. They read the store (and, when asked, external websites) and hand
+typed values to the pure modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection
+from dataclasses import replace
+
+from .client import user_agent
+from .errors import ConfigError, StoreError
+from .gaps import KINDS, GapReport, LinkStatus, detect_gaps
+from .links import check_urls
+from .profile import Profile
+from .records import (
+    Record,
+    effective_profile,
+    load_graph,
+    load_records,
+    page_categories,
+    template_categories,
+    template_redirects,
+)
+from .schema import TemplateUse, describe, infer_profile
+from .site import CATEGORY, TEMPLATE
+from .store import Store
+from .templates import Call, parse
+
+
+def records(store: Store, profile: Profile, *, types: Collection[str] = ()) -> list[Record]:
+    """Records of the store's content pages, optionally of some page types only."""
+    _check_types(profile, types)
+    found = load_records(store, profile)
+    return [r for r in found if not types or r.type in types]
+
+
+def find_gaps(
+    store: Store,
+    profile: Profile,
+    *,
+    types: Collection[str] = (),
+    kinds: Collection[str] = (),
+    pages: Collection[str] = (),
+    check_links: bool = False,
+    link_max_age_days: int = 7,
+    contact: str = "",
+) -> GapReport:
+    """Gaps of the store's content pages, filtered by type, kind and page title.
+
+    With ``check_links``, the websites in url fields are checked (cached in the store for
+    ``link_max_age_days``) and unreachable ones become ``dead_link`` gaps.
+    """
+    _check_types(profile, types)
+    unknown = sorted(set(kinds) - set(KINDS))
+    if unknown:
+        raise ConfigError(f"unknown gap kind(s) {', '.join(unknown)}; known: {', '.join(KINDS)}")
+    found = load_records(store, profile)
+    status = None
+    if check_links:  # only the websites of the pages asked for
+        chosen = [
+            r for r in found if (not types or r.type in types) and (not pages or r.title in pages)
+        ]
+        status = _link_status(store, profile, chosen, link_max_age_days, contact)
+    report = detect_gaps(found, profile, load_graph(store), link_status=status)
+    kept = tuple(
+        g
+        for g in report.gaps
+        if (not types or g.type in types)
+        and (not kinds or g.kind in kinds)
+        and (not pages or g.page in pages)
+    )
+    return replace(report, gaps=kept)
+
+
+def _check_types(profile: Profile, types: Collection[str]) -> None:
+    for key in types:
+        profile.type(key)  # raises ConfigError naming the known types
+
+
+def _link_status(
+    store: Store, profile: Profile, found: list[Record], max_age_days: int, contact: str
+) -> dict[str, LinkStatus]:
+    urls = set()
+    for record in found:
+        if record.type is None:
+            continue
+        page_type = profile.type(record.type)
+        for value in record.values:
+            spec = page_type.field(value.name)
+            if spec is not None and spec.kind == "url" and value.text.startswith("http"):
+                urls.add(value.text)
+    cutoff = (dt.date.today() - dt.timedelta(days=max_age_days)).isoformat()
+    cached = {
+        url: LinkStatus(url, *row) for url, row in store.link_checks().items() if row[2] >= cutoff
+    }
+    fresh = check_urls(sorted(urls - set(cached)), user_agent=user_agent(contact))
+    store.save_link_checks((s.url, s.ok, s.detail, s.checked) for s in fresh.values())
+    return {**cached, **fresh}
+
+
+def _calls_and_categories(
+    store: Store,
+) -> tuple[dict[str, tuple[Call, ...]], dict[str, tuple[str, ...]]]:
+    site = store.site()
+    if site is None:
+        raise StoreError(f"{store.path} holds no wiki yet; run `movisync pull` first")
+    redirects = template_redirects(store)
+    added = template_categories(store)
+    calls: dict[str, tuple[Call, ...]] = {}
+    categories: dict[str, tuple[str, ...]] = {}
+    for page in store.pages(namespaces=site.content_namespaces()):
+        if page.redirect:
+            continue
+        try:
+            parsed = parse(page.text, site, redirects=redirects)
+        except Exception:  # reported by `movisync gaps`; the schema does without the page
+            continue
+        calls[page.title] = parsed.calls
+        categories[page.title] = page_categories(page, parsed, added)
+    return calls, categories
+
+
+def _prefix(store: Store, ns_id: int, default: str) -> str:
+    site = store.site()
+    ns = site.namespace(ns_id) if site else None
+    return f"{ns.name if ns else default}:"
+
+
+def template_schema(store: Store, profile: Profile) -> list[TemplateUse]:
+    """Every template the content pages use, with parameter fill rates and samples."""
+    calls, _ = _calls_and_categories(store)
+    return describe(calls, effective_profile(store, profile), _prefix(store, TEMPLATE, "Template"))
+
+
+def infer_profile_toml(store: Store, *, min_pages: int = 3) -> str:
+    """A profile TOML learned from the wiki's template use, to edit and keep."""
+    calls, categories = _calls_and_categories(store)
+    return infer_profile(
+        calls,
+        categories,
+        template_prefix=_prefix(store, TEMPLATE, "Template"),
+        category_prefix=_prefix(store, CATEGORY, "Category"),
+        min_pages=min_pages,
+    )

@@ -1,0 +1,247 @@
+"""Page types and what each should hold: the profile (TOML), and what the wiki declares.
+
+The Movilab profile ships with movisync (``profiles/movilab.toml``) and is the default.
+A ``[profile]`` table in ``movisync.toml`` extends it (same keys; types merge by key,
+fields by name) or replaces it (``extends = "none"``). Template pages that carry
+TemplateData (``<templatedata>`` JSON) add the parameters they declare, unless the
+profile already says something about them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+KINDS = frozenset(
+    {
+        "text",
+        "url",
+        "email",
+        "date",
+        "coordinates",
+        "enum",
+        "multi-enum",
+        "multi",
+        "page",
+        "licence",
+    }
+)
+MULTI_KINDS = frozenset({"multi", "multi-enum", "licence"})
+# TemplateData parameter types, mapped to field kinds.
+TEMPLATEDATA_KINDS = {"url": "url", "date": "date", "wiki-page-name": "page"}
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One template parameter a page type should (or may) fill."""
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    recommended: bool = False
+    values: tuple[str, ...] = ()
+    separator: str = ","
+    aliases: tuple[str, ...] = ()
+    label: str = ""
+
+    @property
+    def multi(self) -> bool:
+        return self.kind in MULTI_KINDS
+
+
+@dataclass(frozen=True)
+class PageType:
+    """A kind of structured page: recognised by its template, then by its category."""
+
+    key: str
+    label: str
+    plural: str
+    templates: tuple[str, ...]
+    category: str
+    fields: tuple[FieldSpec, ...]
+
+    def field(self, param: str) -> FieldSpec | None:
+        """The field a parameter fills, by name or alias. MediaWiki rule: parameter names
+        are case-sensitive."""
+        for spec in self.fields:
+            if param == spec.name or param in spec.aliases:
+                return spec
+        return None
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    types: tuple[PageType, ...]
+    stub_banners: tuple[str, ...] = ()
+    doc_banners: tuple[str, ...] = ()
+    boilerplate: tuple[str, ...] = ()
+    placeholders: tuple[str, ...] = ()
+    licences: tuple[str, ...] = ()
+    stub_min_chars: int = 300
+    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def type(self, key: str) -> PageType:
+        for page_type in self.types:
+            if page_type.key == key:
+                return page_type
+        raise ConfigError(
+            f"no page type {key!r} in the profile; known: {', '.join(self.type_keys())}"
+        )
+
+    def type_keys(self) -> tuple[str, ...]:
+        return tuple(t.key for t in self.types)
+
+
+def default_profile_data() -> dict[str, Any]:
+    text = resources.files("movisync").joinpath("profiles/movilab.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """Deep merge: tables merge key by key, anything else in ``extra`` replaces."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_profile(config_file: Path | None = None) -> Profile:
+    """The Movilab profile, extended or replaced by ``[profile]`` in ``config_file``."""
+    data = default_profile_data()
+    if config_file is not None and config_file.exists():
+        try:
+            extra = tomllib.loads(config_file.read_text("utf-8")).get("profile", {})
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{config_file} is not valid TOML: {exc}") from exc
+        if extra.get("extends", "movilab") == "none":
+            data = {}
+        elif extra.get("extends", "movilab") != "movilab":
+            raise ConfigError(f'{config_file}: [profile] extends must be "movilab" or "none"')
+        data = merge(data, {k: v for k, v in extra.items() if k != "extends"})
+    return profile_from_data(data)
+
+
+def profile_from_data(data: Mapping[str, Any]) -> Profile:
+    """Build and check a profile from its TOML tables."""
+    lists: Mapping[str, list[str]] = data.get("lists", {})
+    banners = data.get("banners", {})
+    types = []
+    for key, spec in data.get("types", {}).items():
+        fields = []
+        for name, options in spec.get("fields", {}).items():
+            kind = options.get("kind", "text")
+            if kind not in KINDS:
+                known = ", ".join(sorted(KINDS))
+                raise ConfigError(f"profile: field {key}.{name} has kind {kind!r}; known: {known}")
+            values = options.get("values", ())
+            if isinstance(values, str):
+                if values not in lists:
+                    raise ConfigError(
+                        f"profile: field {key}.{name} uses an unknown list {values!r}"
+                    )
+                values = lists[values]
+            fields.append(
+                FieldSpec(
+                    name=name,
+                    kind=kind,
+                    required=bool(options.get("required", False)),
+                    recommended=bool(options.get("recommended", False)),
+                    values=tuple(values),
+                    separator=options.get("separator", ","),
+                    aliases=tuple(options.get("aliases", ())),
+                    label=options.get("label", ""),
+                )
+            )
+        if not spec.get("templates"):
+            raise ConfigError(f"profile: type {key!r} names no template")
+        types.append(
+            PageType(
+                key=key,
+                label=spec.get("label", key),
+                plural=spec.get("plural", key),
+                templates=tuple(spec["templates"]),
+                category=spec.get("category", ""),
+                fields=tuple(fields),
+            )
+        )
+    return Profile(
+        name=data.get("name", "custom"),
+        types=tuple(types),
+        stub_banners=tuple(banners.get("stub", ())),
+        doc_banners=tuple(banners.get("documentation", ())),
+        boilerplate=tuple(banners.get("boilerplate", ())),
+        placeholders=tuple(p.casefold() for p in data.get("placeholders", ())),
+        licences=tuple(lists.get("licences", ())),
+        stub_min_chars=int(data.get("stub_min_chars", 300)),
+        raw=data,
+    )
+
+
+TEMPLATEDATA = re.compile(r"<templatedata>(.*?)</templatedata>", re.DOTALL | re.IGNORECASE)
+
+
+def templatedata(text: str) -> dict[str, Any] | None:
+    """The TemplateData JSON a template page declares, or None (absent or malformed)."""
+    found = TEMPLATEDATA.search(text)
+    if not found:
+        return None
+    try:
+        data = json.loads(found.group(1))
+    except json.JSONDecodeError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def with_templatedata(profile: Profile, declared: Mapping[str, Mapping[str, Any]]) -> Profile:
+    """Add the parameters each type's template declares in TemplateData.
+
+    ``declared`` maps a template name without namespace (``Tiers-lieu``) to its
+    TemplateData. The profile keeps the last word on fields it names; TemplateData's
+    ``required`` and ``suggested`` become required and recommended.
+    """
+    types = []
+    for page_type in profile.types:
+        fields = list(page_type.fields)
+        known = {n for f in fields for n in (f.name, *f.aliases)}
+        for template in page_type.templates:
+            for name, param in declared.get(template, {}).get("params", {}).items():
+                if name in known or not isinstance(param, Mapping):
+                    continue
+                fields.append(
+                    FieldSpec(
+                        name=name,
+                        kind=TEMPLATEDATA_KINDS.get(str(param.get("type")), "text"),
+                        required=bool(param.get("required")),
+                        recommended=bool(param.get("suggested")),
+                        aliases=tuple(param.get("aliases", ())),
+                        label=_label(param.get("label")),
+                    )
+                )
+                known.add(name)
+        types.append(replace(page_type, fields=tuple(fields)))
+    return replace(profile, types=tuple(types))
+
+
+def _label(label: object) -> str:
+    if isinstance(label, str):
+        return label
+    if isinstance(label, Mapping):
+        return str(label.get("fr") or next(iter(label.values()), ""))
+    return ""
+
+
+def type_templates(profile: Profile) -> Iterable[str]:
+    for page_type in profile.types:
+        yield from page_type.templates

@@ -1,0 +1,122 @@
+"""Gaps: hand-labelled expectations on the corpus (live wiki), value rules as data."""
+
+from __future__ import annotations
+
+import pytest
+
+from movisync.analysis import find_gaps
+from movisync.gaps import invalid, is_empty
+from movisync.profile import FieldSpec, load_profile
+from movisync.records import Value
+from movisync.store import Store
+from movisync.sync import pull
+from movisync.templates import first_url, value_text
+
+from .test_site import DATA, cases_of
+from .wikiedit import Editor
+
+PROFILE = load_profile()
+
+
+def expected_gaps() -> set[tuple[str, str, str]]:
+    rows = cases_of("expected-gaps.tsv", 3)
+    return {(page, kind, field) for page, kind, field in rows}
+
+
+def found(report) -> set[tuple[str, str, str]]:
+    rows = set()
+    for gap in report.gaps:
+        field = gap.field or "-"
+        if gap.kind == "red_link":
+            field = gap.detail.split("links to ", 1)[1].rsplit(", which", 1)[0][1:-1]
+        rows.add((gap.page, gap.kind, field))
+    return rows
+
+
+@pytest.mark.live
+def test_every_labelled_gap_is_found_and_nothing_else(local_wiki, tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        pull(store, local_wiki.client())
+        report = find_gaps(store, PROFILE)
+    expected = expected_gaps()
+    assert found(report) - expected == set(), "found but not labelled"
+    assert expected - found(report) == set(), "labelled but not found"
+    assert report.pages == {
+        "": 37,
+        "tiers-lieu": 38,
+        "commun": 21,
+        "document": 21,
+        "projet": 16,
+        "evenement": 16,
+    }
+    assert report.errors == ()
+
+
+@pytest.mark.live
+def test_filters_keep_only_what_is_asked(local_wiki, tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        pull(store, local_wiki.client())
+        report = find_gaps(store, PROFILE, types=["tiers-lieu"], kinds=["invalid_value"])
+        page = find_gaps(store, PROFILE, pages=["LaMyne"])
+    assert {g.kind for g in report.gaps} == {"invalid_value"}
+    assert {g.type for g in report.gaps} == {"tiers-lieu"}
+    assert {(g.kind, g.field) for g in page.gaps} == {
+        ("missing_field", "url"),
+        ("stub", None),
+        ("orphan", None),
+    }
+    completeness = {(f.type, f.field): f.percent for f in report.fills}
+    assert completeness[("tiers-lieu", "Titre")] == 100.0
+    assert 0 < completeness[("tiers-lieu", "url")] < 100
+
+
+@pytest.mark.live
+def test_a_page_changed_on_the_wiki_shows_its_new_gaps_after_an_incremental_pull(
+    fresh_wiki, tmp_path
+):
+    with Store(tmp_path / "s.sqlite") as store:
+        pull(store, fresh_wiki.client())
+        before = find_gaps(store, PROFILE, pages=["La Fabrique (Lyon)"])
+        Editor(fresh_wiki.client("human")).edit(
+            "La Fabrique (Lyon)",
+            store.page("La Fabrique (Lyon)").text.replace("|Theme=Fabrication,", "|Theme=Partage,"),
+        )
+        summary = pull(store, fresh_wiki.client())
+        after = find_gaps(store, PROFILE, pages=["La Fabrique (Lyon)"])
+    assert summary.kind == "incremental" and summary.changed == 1
+    assert not [g for g in before.gaps if g.kind == "invalid_value"]
+    assert [(g.kind, g.field) for g in after.gaps if g.kind == "invalid_value"] == [
+        ("invalid_value", "Theme")
+    ]
+
+
+def spec_for(kind: str) -> FieldSpec:
+    if kind.startswith("multi-enum:"):
+        return FieldSpec(
+            "x", kind="multi-enum", values=PROFILE.type("tiers-lieu").field("Theme").values
+        )
+    return FieldSpec("x", kind=kind)
+
+
+@pytest.mark.parametrize(("kind", "text", "reason"), cases_of("values.tsv", 3))
+def test_value_rules(kind: str, text: str, reason: str) -> None:
+    spec = spec_for(kind)
+    shown = (first_url(text) or value_text(text)) if kind == "url" else value_text(text)
+    items = tuple(i.strip() for i in shown.split(",") if i.strip()) if spec.multi else ()
+    verdict = invalid(spec, Value("x", text, shown, items), PROFILE)
+    if reason == "-":
+        assert verdict is None
+    else:
+        assert verdict is not None and reason in verdict
+
+
+@pytest.mark.parametrize(
+    "text", ["", "  ", "...", "…", "à compléter", "À compléter", "?", "-", "TODO"]
+)
+def test_placeholders_are_empty(text: str) -> None:
+    assert is_empty(text, PROFILE)
+
+
+def test_real_values_are_not_empty() -> None:
+    assert not is_empty("Lyon", PROFILE) and not is_empty("0", PROFILE)
+    assert (DATA / "expected-gaps.tsv").exists()
