@@ -7,6 +7,7 @@ store, so that every later step (and an offline dump) applies the wiki's own rul
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -151,9 +152,14 @@ class SiteInfo:
         of the ``redirect`` magic words (``#REDIRECTION``, ``#REDIRECT``: case-insensitive)
         followed by a link; the section part of the target is kept out.
         """
-        words = "|".join(re.escape(w) for w in self.redirect_words)
-        found = re.match(rf"\s*(?:{words})\s*:?\s*\[\[([^\]|#]+)", text, re.IGNORECASE)
+        found = _redirect_pattern(self.redirect_words).match(text)
         return self.normalize(found.group(1)) if found else None
+
+
+@functools.lru_cache(maxsize=8)
+def _redirect_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(w) for w in words)
+    return re.compile(rf"\s*(?:{alternatives})\s*:?\s*\[\[([^\]|#]+)", re.IGNORECASE)
 
 
 def from_api(query: Mapping[str, Any]) -> SiteInfo:

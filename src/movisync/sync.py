@@ -24,8 +24,10 @@ from __future__ import annotations
 import bz2
 import datetime as dt
 import gzip
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -315,25 +317,11 @@ class _Run:
                 self.store.set_state("full", state)
         namespaces: list[int] = state["namespaces"]
         self.stored = 0
-        while state["index"] < len(namespaces):
-            batch = self.fetch(
-                {
-                    "generator": "allpages",
-                    "gapnamespace": namespaces[state["index"]],
-                    "gaplimit": state["limit"],
-                    **(state["continue"] or {}),
-                }
-            )
-            if batch.cut:  # the result size cap cut this batch: ask for fewer pages
-                state["limit"] = max(1, state["limit"] // 2)
-            elif state["limit"] < self.max_batch:
-                state["limit"] = min(self.max_batch, state["limit"] * 2)
-            state["continue"] = batch.following
-            if batch.following is None:
-                state["index"] += 1
+        for position in self.prefetch(self.positions(state)):
+            batch = position.pop("batch")
             with self.store.transaction():
                 changes = self.store.apply(batch.pages, seen=state["gen"])
-                state["changes"] = asdict(Changes(**state["changes"]) + changes)
+                state.update(position, changes=asdict(Changes(**state["changes"]) + changes))
                 self.store.set_state("full", state)
             self.stored += len(batch.pages)
             self.report("full", self.site.page_count or None)
@@ -345,6 +333,64 @@ class _Run:
             self.store.set_state("cursor", state["cursor"])
             self.store.set_state("namespaces", namespaces)
         return Changes(**state["changes"]) + Changes(deleted=deleted)
+
+    def positions(self, state: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """The full pull's batches in order, each with the position to resume after it."""
+        index, cont, limit = state["index"], state["continue"], state["limit"]
+        namespaces = state["namespaces"]
+        while index < len(namespaces):
+            batch = self.fetch(
+                {
+                    "generator": "allpages",
+                    "gapnamespace": namespaces[index],
+                    "gaplimit": limit,
+                    **(cont or {}),
+                }
+            )
+            if batch.cut:  # the result size cap cut this batch: ask for fewer pages
+                limit = max(1, limit // 2)
+            elif limit < self.max_batch:
+                limit = min(self.max_batch, limit * 2)
+            cont = batch.following
+            if cont is None:
+                index += 1
+            yield {"batch": batch, "index": index, "continue": cont, "limit": limit}
+
+    @staticmethod
+    def prefetch(items: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Run ``items`` one step ahead in a thread, so that the wiki prepares the next
+        batch while this one is written. Requests stay one at a time, as the API
+        etiquette asks; an error in the thread is raised here."""
+        ahead: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def produce() -> None:
+            try:
+                for item in items:
+                    while not stop.is_set():
+                        try:
+                            ahead.put(("item", item), timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if stop.is_set():
+                        return
+                ahead.put(("end", None))
+            except BaseException as exc:  # handed to the consumer, which raises it
+                ahead.put(("error", exc))
+
+        thread = threading.Thread(target=produce, name="movisync-prefetch", daemon=True)
+        thread.start()
+        try:
+            while True:
+                kind, value = ahead.get()
+                if kind == "end":
+                    return
+                if kind == "error":
+                    raise value
+                yield value
+        finally:
+            stop.set()
 
     # --- incremental ---------------------------------------------------------------------
     def changed_titles(self, cursor: dict[str, Any]) -> tuple[list[str], dict[str, Any]]:
