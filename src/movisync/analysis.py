@@ -9,6 +9,7 @@ from collections.abc import Collection
 from dataclasses import replace
 
 from .client import user_agent
+from .dupes import DupeReport, detect_duplicates
 from .errors import ConfigError, StoreError
 from .gaps import KINDS, GapReport, LinkStatus, detect_gaps
 from .links import check_urls
@@ -143,3 +144,24 @@ def infer_profile_toml(store: Store, *, min_pages: int = 3) -> str:
         category_prefix=_prefix(store, CATEGORY, "Category"),
         min_pages=min_pages,
     )
+
+
+def find_duplicates(
+    store: Store,
+    profile: Profile,
+    *,
+    types: Collection[str] = (),
+    threshold: int | None = None,
+) -> DupeReport:
+    """Near-duplicate pairs among the store's content pages (of some types only, if
+    given), without the pairs on the "not a duplicate" list."""
+    _check_types(profile, types)
+    found = [r for r in load_records(store, profile) if not types or r.type in types]
+    rejected = [(a, b) for a, b, _, _ in store.not_duplicates()]
+    return detect_duplicates(found, profile, rejected=rejected, threshold=threshold)
+
+
+def reject_pair(store: Store, a: str, b: str, *, remove: bool = False, source: str = "cli") -> None:
+    """Say that two pages are not duplicates (or take it back)."""
+    today = dt.date.today().isoformat()
+    store.set_not_duplicate(a, b, source=source, added=today, remove=remove)

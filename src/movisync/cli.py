@@ -399,3 +399,89 @@ def schema_command(settings: Settings, infer: bool, output_format: str) -> None:
     emit(
         rows, ["template", "type", "pages", "param", "fill", "in_profile", "samples"], output_format
     )
+
+
+@main.command("dupes")
+@wiki_options
+@click.option(
+    "--type",
+    "types",
+    multiple=True,
+    metavar="TYPE",
+    help="Only pages of this type (repeat or comma-separate).",
+)
+@click.option(
+    "--threshold",
+    type=click.IntRange(0, 100),
+    default=None,
+    help="Report pairs scoring at least this (0-100) [default: the profile's, 80].",
+)
+@click.option("--clusters", is_flag=True, help="List groups of pages joined by pairs instead.")
+@click.option(
+    "--merges",
+    is_flag=True,
+    help="List, for structured pairs, field by field what to keep, instead.",
+)
+@output_options
+def dupes_command(
+    settings: Settings,
+    types: tuple[str, ...],
+    threshold: int | None,
+    clusters: bool,
+    merges: bool,
+    output_format: str,
+) -> None:
+    """Find pages that document the same thing twice, each pair with its reasons."""
+    with _open_store(settings) as store:
+        report = analysis.find_duplicates(
+            store, _profile(settings), types=_split(types), threshold=threshold
+        )
+    if clusters:
+        emit(
+            [
+                {"pages": list(c.pages), "size": len(c.pages), "score": c.score}
+                for c in report.clusters
+            ],
+            ["score", "size", "pages"],
+            output_format,
+        )
+    elif merges:
+        rows = [
+            {
+                "a": m.a,
+                "b": m.b,
+                "type": m.type,
+                "field": f.field,
+                "value_a": f.a,
+                "value_b": f.b,
+                "keep": f.keep,
+                "conflict": f.conflict,
+            }
+            for m in report.merges
+            for f in m.fields
+        ]
+        emit(rows, ["a", "b", "field", "value_a", "value_b", "keep", "conflict"], output_format)
+    else:
+        emit(
+            [asdict(p) | {"reasons": list(p.reasons)} for p in report.pairs],
+            ["score", "a", "b", "reasons"],
+            output_format,
+        )
+    click.echo(
+        f"{len(report.pairs)} pairs in {len(report.clusters)} clusters among "
+        f"{report.pages} pages ({report.candidates} candidate pairs scored)",
+        err=True,
+    )
+
+
+@main.command("not-duplicate")
+@wiki_options
+@click.argument("page_a")
+@click.argument("page_b")
+@click.option("--remove", is_flag=True, help="Take the verdict back.")
+def not_duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool) -> None:
+    """Record that two pages are not duplicates: `movisync dupes` stops reporting them."""
+    with _open_store(settings) as store:
+        analysis.reject_pair(store, page_a, page_b, remove=remove)
+    verb = "no longer marked" if remove else "marked"
+    click.echo(f"{page_a} / {page_b}: {verb} as not duplicates", err=True)

@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import re
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
@@ -71,6 +72,9 @@ class Record:
     stub: bool
     body_chars: int
     error: str | None = None
+    sketch: tuple[int, ...] = ()
+    """Bottom-k hashes of the body's word shingles: estimates how much text two pages
+    share (near-duplicates) without keeping the text."""
 
     def value(self, name: str) -> Value | None:
         return next((v for v in self.values if v.name == name), None)
@@ -186,6 +190,7 @@ def build_record(
         banners=tuple(n for n in dict.fromkeys(names) if n in profile.doc_banners),
         stub=any(n in profile.stub_banners for n in names),
         body_chars=len(parsed.body),
+        sketch=body_sketch(parsed.body),
     )
 
 
@@ -238,11 +243,28 @@ class LinkGraph:
         return self.prefixes.get(prefix, 0) if sep else 0
 
 
+SKETCH_SIZE = 32
+SHINGLE = 4
+WORD = re.compile(r"\w+")
+
+
+def body_sketch(text: str, size: int = SKETCH_SIZE) -> tuple[int, ...]:
+    """The ``size`` smallest CRC-32 hashes of the text's 4-word shingles (a bottom-k
+    MinHash sketch): two sketches estimate the texts' Jaccard similarity."""
+    words = WORD.findall(text.casefold())
+    shingles = {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
+    shingles.discard("")
+    return tuple(sorted({zlib.crc32(s.encode()) for s in shingles})[:size])
+
+
 # --- loading with the cache ---------------------------------------------------------------
+RECORD_VERSION = 2  # bump when Record changes: older cached records are parsed again
+
+
 def cache_key(profile: Profile, redirects: Mapping[str, str], site: SiteInfo) -> str:
     """Records depend on the profile, the template redirects and the site's names."""
     blob = json.dumps(
-        [profile.raw, sorted(redirects.items()), asdict(site)],
+        [RECORD_VERSION, profile.raw, sorted(redirects.items()), asdict(site)],
         sort_keys=True,
         default=str,
         ensure_ascii=False,
@@ -329,7 +351,7 @@ def _build_in_worker(page: Page) -> Record:
 def record_from_json(text: str) -> Record:
     data = json.loads(text)
     data["values"] = tuple(Value(**{**v, "items": tuple(v["items"])}) for v in data["values"])
-    for key in ("repeated", "templates", "links", "categories", "banners"):
+    for key in ("repeated", "templates", "links", "categories", "banners", "sketch"):
         data[key] = tuple(data[key])
     return Record(**data)
 

@@ -56,6 +56,11 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE link_checks (url TEXT PRIMARY KEY, ok INTEGER NOT NULL,
                               detail TEXT NOT NULL, checked TEXT NOT NULL);
     """,
+    # 4: pairs a human said are not duplicates (titles in alphabetical order).
+    """
+    CREATE TABLE not_duplicates (a TEXT NOT NULL, b TEXT NOT NULL, source TEXT NOT NULL,
+                                 added TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -395,6 +400,29 @@ class Store:
     def save_link_checks(self, rows: Iterable[tuple[str, bool, str, str]]) -> None:
         with self.transaction():
             self.db.executemany("INSERT OR REPLACE INTO link_checks VALUES (?, ?, ?, ?)", rows)
+
+    def not_duplicates(self) -> list[tuple[str, str, str, str]]:
+        """Pairs a human rejected: (a, b, source, date added), a before b."""
+        return [
+            tuple(row)
+            for row in self.db.execute(
+                "SELECT a, b, source, added FROM not_duplicates ORDER BY a, b"
+            )
+        ]
+
+    def set_not_duplicate(
+        self, a: str, b: str, *, source: str, added: str, remove: bool = False
+    ) -> None:
+        """Add (or remove) a pair to the "not a duplicate" list."""
+        first, second = sorted((a, b))
+        with self.transaction():
+            if remove:
+                self.db.execute("DELETE FROM not_duplicates WHERE a = ? AND b = ?", (first, second))
+            else:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO not_duplicates VALUES (?, ?, ?, ?)",
+                    (first, second, source, added),
+                )
 
     def counts(self) -> dict[int, int]:
         """Number of pages per namespace id."""

@@ -1,0 +1,410 @@
+"""Near-duplicate pages: block, score, explain. Pure: records in, pairs out.
+
+Record-linkage practice: never compare all pairs. Pages are first put in blocks by cheap
+keys (rare title words and their one-letter deletions, the title without spaces, website
+host, e-mail, map cell, body sketch); only pages sharing a block are scored. A score
+starts from how close the normalised titles are (rapidfuzz) and the evidence decides:
+agreement on website, e-mail, coordinates or town, and long shared passages, count for;
+another town, far-apart coordinates, another year or number, or a subpage relation count
+against. A title alone is never enough: it needs a second agreeing fact.
+
+Titles are normalised for French: NFKC, accents and case folded, apostrophes, quotes and
+hyphens as spaces, "tiers lieu(x)" spellings and configured synonyms ("outillothèque" →
+"bricotheque") made one word, articles and filler words dropped for comparison.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+from urllib.parse import urlsplit
+
+from rapidfuzz import fuzz, utils
+
+from .profile import Profile
+from .records import Record
+
+MIN_SKETCH = 16
+"""Fewer distinct 4-word shingles than this: the body is too short to compare."""
+MAX_BLOCK = 50
+"""A block bigger than this (a common word) gives no useful candidates and is skipped."""
+
+
+@dataclass(frozen=True)
+class DupeSettings:
+    threshold: int = 80
+    title_threshold: int = 85
+    body_threshold: float = 0.5
+    town_fields: tuple[str, ...] = ()
+    type_words: tuple[str, ...] = ()
+    stop_words: frozenset[str] = frozenset()
+    synonyms: tuple[tuple[str, ...], ...] = ()
+
+    @classmethod
+    def from_profile(cls, profile: Profile) -> DupeSettings:
+        data: Mapping[str, Any] = profile.raw.get("dupes", {})
+        return cls(
+            threshold=int(data.get("threshold", 80)),
+            title_threshold=int(data.get("title_threshold", 85)),
+            body_threshold=float(data.get("body_threshold", 0.5)),
+            town_fields=tuple(data.get("town_fields", ())),
+            type_words=tuple(fold(w) for w in data.get("type_words", ())),
+            stop_words=frozenset(fold(w) for w in data.get("stop_words", ())),
+            synonyms=tuple(tuple(fold(w) for w in group) for group in data.get("synonyms", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Pair:
+    """Two pages that document the same thing, with a score (0-100) and its reasons."""
+
+    a: str
+    b: str
+    score: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cluster:
+    """Pages joined by reported pairs (connected components)."""
+
+    pages: tuple[str, ...]
+    score: int
+
+
+@dataclass(frozen=True)
+class FieldMerge:
+    """One field of a merge: the value to keep, or a conflict a human must decide."""
+
+    field: str
+    a: str
+    b: str
+    keep: str | None
+    conflict: bool
+
+
+@dataclass(frozen=True)
+class MergeProposal:
+    a: str
+    b: str
+    type: str
+    fields: tuple[FieldMerge, ...]
+
+
+@dataclass(frozen=True)
+class DupeReport:
+    pairs: tuple[Pair, ...]
+    clusters: tuple[Cluster, ...]
+    merges: tuple[MergeProposal, ...]
+    pages: int
+    candidates: int
+    """Pairs actually scored after blocking (all pairs would be n(n-1)/2)."""
+
+
+# --- normalising ---------------------------------------------------------------------------
+def fold(text: str) -> str:
+    """NFKC, case and accents folded; apostrophes, quotes, hyphens and punctuation as
+    spaces; blanks collapsed."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = re.sub(r"[^\w]+", " ", text.replace("_", " "))
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class Title:
+    """A title made comparable: ``key`` for fuzzy matching, ``tokens`` without filler
+    words, the parenthesised ``qualifier`` ("(Lyon)"), numbers, and the subpage parent."""
+
+    raw: str
+    key: str
+    tokens: tuple[str, ...]
+    glued: str
+    qualifier: str
+    numbers: frozenset[str]
+    parent: str | None
+
+
+def normalize_title(title: str, settings: DupeSettings) -> Title:
+    base, _, sub = title.partition("/")
+    parent = base if sub else None
+    found = re.search(r"\(([^)]*)\)\s*$", title)
+    qualifier = fold(found.group(1)) if found else ""
+    text = fold(title[: found.start()] if found else title)
+    if qualifier in settings.type_words:
+        qualifier = ""
+    text = re.sub(r"\btiers ?lieux?\b", "tierslieu", text)
+    for group in settings.synonyms:
+        for word in sorted(group[1:], key=len, reverse=True):
+            text = re.sub(rf"\b{re.escape(word)}\b", group[0], text)
+    words = text.split()
+    glued = "".join(words)
+    content = [w for w in words if w not in settings.stop_words]
+    tokens = tuple(w for w in content if w not in settings.type_words) or tuple(content)
+    return Title(
+        raw=title,
+        key=" ".join(tokens),
+        tokens=tokens,
+        glued=glued,
+        qualifier=qualifier,
+        numbers=frozenset(re.findall(r"\d+", text)),
+        parent=parent,
+    )
+
+
+# --- features ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Features:
+    title: Title
+    type: str | None
+    hosts: frozenset[str] = frozenset()
+    emails: frozenset[str] = frozenset()
+    coordinates: tuple[float, float] | None = None
+    towns: frozenset[str] = frozenset()
+    sketch: tuple[int, ...] = ()
+    dates: tuple[str, ...] = ()
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Features:
+    hosts: set[str] = set()
+    emails: set[str] = set()
+    towns: set[str] = set()
+    dates: list[str] = []
+    coordinates = None
+    spec_of = profile.type(record.type).field if record.type else (lambda name: None)
+    for value in record.values:
+        spec = spec_of(value.name)
+        if spec is None or value.dynamic or not value.text:
+            continue
+        if spec.kind == "url":
+            host = urlsplit(value.text).netloc.lower().removeprefix("www.")
+            if "." in host:
+                hosts.add(host)
+        elif spec.kind == "email":
+            emails.add(value.text.lower().removeprefix("mailto:"))
+        elif spec.kind == "coordinates":
+            numbers = re.findall(r"[-+]?\d+(?:[.,]\d+)?", value.text)
+            if len(numbers) == 2:
+                lat, lon = (float(n.replace(",", ".")) for n in numbers)
+                if -90 <= lat <= 90 and -180 <= lon <= 180:
+                    coordinates = (lat, lon)
+        elif spec.kind == "date":
+            dates.append(fold(value.text))
+        if value.name in settings.town_fields:
+            towns.update(t for t in (fold(part) for part in value.text.split(",")) if t)
+    return Features(
+        title=normalize_title(record.title, settings),
+        type=record.type,
+        hosts=frozenset(hosts),
+        emails=frozenset(emails),
+        coordinates=coordinates,
+        towns=frozenset(towns),
+        sketch=record.sketch,
+        dates=tuple(dates),
+        values={v.name: v.text for v in record.values},
+    )
+
+
+def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Great-circle distance in metres (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_000 * math.asin(math.sqrt(h))
+
+
+def similarity(a: Sequence[int], b: Sequence[int]) -> float:
+    """Estimated Jaccard similarity of two bottom-k sketches (sorted hash lists); 0 for
+    texts too short to say (a shared "Un lieu." proves nothing)."""
+    if len(a) < MIN_SKETCH or len(b) < MIN_SKETCH:
+        return 0.0
+    k = min(len(a), len(b))
+    union = sorted(set(a) | set(b))[:k]
+    both = set(a) & set(b)
+    return sum(1 for h in union if h in both) / len(union)
+
+
+# --- blocking ----------------------------------------------------------------------------------
+def block_keys(f: Features) -> set[str]:
+    keys = {f"glued:{f.title.glued}", f"sorted:{' '.join(sorted(f.title.tokens))}"}
+    for token in f.title.tokens:
+        if len(token) >= 3:
+            keys.add(f"t:{token}")
+            if len(token) >= 5:  # one-letter typos meet on a deletion (symmetric delete)
+                keys.update(f"t:{token[:i]}{token[i + 1 :]}" for i in range(len(token)))
+    keys.update(f"host:{h}" for h in f.hosts)
+    keys.update(f"mail:{m}" for m in f.emails)
+    if f.coordinates:
+        lat, lon = (round(c / 0.01) for c in f.coordinates)
+        keys.update(f"geo:{lat + i}:{lon + j}" for i in (-1, 0, 1) for j in (-1, 0, 1))
+    keys.update(f"body:{h}" for h in f.sketch[:4])
+    if f.dates:
+        keys.add(f"dates:{'|'.join(f.dates)}")
+    return keys
+
+
+def same_town(a: frozenset[str], b: frozenset[str]) -> str | None:
+    """A town both name ("Grenoble" matches "Grenoble Isère"), or None."""
+    for x in sorted(a):
+        for y in b:
+            if x == y or x.startswith(f"{y} ") or y.startswith(f"{x} "):
+                return min(x, y, key=len)
+    return None
+
+
+def candidates(items: Sequence[Features]) -> set[tuple[int, int]]:
+    blocks: dict[str, list[int]] = defaultdict(list)
+    for index, f in enumerate(items):
+        for key in block_keys(f):
+            blocks[key].append(index)
+    pairs: set[tuple[int, int]] = set()
+    for members in blocks.values():
+        if 1 < len(members) <= MAX_BLOCK:
+            pairs.update(combinations(members, 2))
+    return pairs
+
+
+# --- scoring ---------------------------------------------------------------------------------
+def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
+    """The pair's score and reasons, or None when it is no duplicate."""
+    ta, tb = a.title, b.title
+    if ta.parent == tb.raw or tb.parent == ta.raw or (ta.parent and ta.parent == tb.parent):
+        return None  # a page and its subpages
+    if ta.numbers and tb.numbers and ta.numbers != tb.numbers:
+        return None  # yearly editions, numbered sessions
+    if ta.qualifier and tb.qualifier and ta.qualifier != tb.qualifier:
+        return None  # "La Fabrique (Lyon)" / "La Fabrique (Rennes)"
+    town = same_town(a.towns, b.towns)
+    if a.towns and b.towns and town is None:
+        return None
+    if a.coordinates and b.coordinates and distance_m(a.coordinates, b.coordinates) > 5000:
+        return None
+    title = max(
+        fuzz.token_sort_ratio(ta.key, tb.key, processor=utils.default_process),
+        fuzz.ratio(ta.glued, tb.glued, processor=utils.default_process),
+    )
+    reasons = [f"title {round(title)}"]
+    agree = 0
+    if a.hosts & b.hosts:
+        agree += 1
+        reasons.append("same website host")
+    if a.emails & b.emails:
+        agree += 1
+        reasons.append("same e-mail")
+    if a.coordinates and b.coordinates:
+        metres = distance_m(a.coordinates, b.coordinates)
+        if metres <= 300:
+            agree += 1
+            reasons.append(f"coordinates {round(metres)} m apart")
+    if town:
+        agree += 1
+        reasons.append(f"same town ({town})")
+    same_dates = bool(a.dates) and a.dates == b.dates and a.type == b.type
+    if same_dates:
+        reasons.append("same dates")
+    if a.type and a.type == b.type and title >= 95:
+        agree += 1
+        reasons.append(f"both {a.type}")
+    body = similarity(a.sketch, b.sketch)
+    if body >= 0.15:
+        reasons.append(f"body {round(100 * body)}% shared")
+    if body >= settings.body_threshold:
+        value = max(title, 80 + 20 * body)
+    elif same_dates and town:  # one event under two names
+        value = max(title, 85.0)
+    elif title >= settings.title_threshold and (agree or body >= 0.15):
+        value = min(100.0, title + 3 * agree + 20 * body)
+    else:
+        return None
+    if value < settings.threshold:
+        return None
+    first, second = sorted((ta.raw, tb.raw))
+    return Pair(first, second, round(value), tuple(reasons))
+
+
+def clusters(pairs: Iterable[Pair]) -> list[Cluster]:
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    best: dict[str, int] = {}
+    listed = list(pairs)
+    for pair in listed:
+        parent[root(pair.a)] = root(pair.b)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for title in list(parent):
+        groups[root(title)].append(title)
+    for pair in listed:
+        best[root(pair.a)] = max(best.get(root(pair.a), 0), pair.score)
+    return sorted(
+        (Cluster(tuple(sorted(members)), best[key]) for key, members in groups.items()),
+        key=lambda c: (-c.score, c.pages),
+    )
+
+
+def merge_proposal(a: Record, b: Record, profile: Profile) -> MergeProposal | None:
+    """Field by field, what to keep of two structured pages of one type."""
+    if a.type is None or a.type != b.type or a.typed_by != "template" or b.typed_by != "template":
+        return None
+    page_type = profile.type(a.type)
+    fields = []
+    for spec in page_type.fields:
+        va, vb = a.value(spec.name), b.value(spec.name)
+        ta, tb = (va.text if va else ""), (vb.text if vb else "")
+        if not ta and not tb:
+            continue
+        if spec.multi and spec.kind != "licence":  # two licences are a choice
+            items = dict.fromkeys([*(va.items if va else ()), *(vb.items if vb else ())])
+            fields.append(FieldMerge(spec.name, ta, tb, f"{spec.separator} ".join(items), False))
+        elif not ta or not tb or fold(ta) == fold(tb):
+            fields.append(FieldMerge(spec.name, ta, tb, ta or tb, False))
+        else:
+            fields.append(FieldMerge(spec.name, ta, tb, None, True))
+    return MergeProposal(a.title, b.title, a.type, tuple(fields))
+
+
+def detect_duplicates(
+    records: Sequence[Record],
+    profile: Profile,
+    *,
+    rejected: Iterable[tuple[str, str]] = (),
+    threshold: int | None = None,
+) -> DupeReport:
+    """Near-duplicate pairs among the records (redirects left out), their clusters and,
+    for structured pairs, merge proposals. ``rejected`` pairs (a human said "not a
+    duplicate") are never reported."""
+    settings = DupeSettings.from_profile(profile)
+    if threshold is not None:
+        settings = DupeSettings(**{**settings.__dict__, "threshold": threshold})
+    kept = [r for r in records if not r.redirect and not r.error]
+    items = [features_of(r, profile, settings) for r in kept]
+    refused = {tuple(sorted(p)) for p in rejected}
+    found = []
+    scored = candidates(items)
+    for i, j in scored:
+        pair = score(items[i], items[j], settings)
+        if pair is not None and (pair.a, pair.b) not in refused:
+            found.append(pair)
+    found.sort(key=lambda p: (-p.score, p.a, p.b))
+    by_title = {r.title: r for r in kept}
+    merges = [m for p in found if (m := merge_proposal(by_title[p.a], by_title[p.b], profile))]
+    return DupeReport(
+        pairs=tuple(found),
+        clusters=tuple(clusters(found)),
+        merges=tuple(merges),
+        pages=len(kept),
+        candidates=len(scored),
+    )

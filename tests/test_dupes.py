@@ -1,0 +1,139 @@
+"""Near-duplicates: French normalisation, blocking, evidence, clusters, merges, verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from movisync.dupes import (
+    DupeSettings,
+    candidates,
+    detect_duplicates,
+    features_of,
+    normalize_title,
+    score,
+)
+from movisync.profile import load_profile
+from movisync.records import Value, build_record
+from movisync.store import Page
+
+from .test_site import SITE, cases_of
+
+PROFILE = load_profile()
+SETTINGS = DupeSettings.from_profile(PROFILE)
+
+
+@pytest.mark.parametrize(("title", "key"), cases_of("dupe-titles.tsv", 2))
+def test_titles_normalise_for_french(title: str, key: str) -> None:
+    assert normalize_title(title, SETTINGS).key == key
+
+
+def place(title: str, **fields: str) -> object:
+    params = "".join(f"|{k}={v}\n" for k, v in fields.items())
+    text = f"{{{{Tiers-lieu\n{params}}}}}\nUn lieu."
+    page = Page(
+        page_id=abs(hash(title)) % 10**9, ns=0, title=title, rev_id=1, timestamp="", text=text
+    )
+    return build_record(page, PROFILE, SITE, {})
+
+
+def pair_of(a: object, b: object):  # type: ignore[no-untyped-def]
+    return score(features_of(a, PROFILE, SETTINGS), features_of(b, PROFILE, SETTINGS), SETTINGS)
+
+
+def test_a_title_alone_is_not_enough() -> None:
+    assert pair_of(place("Le Bocal"), place("Le Bocal")) is not None  # same type, same title
+    free_a = replace(place("Le Bocal"), type=None, typed_by=None, values=())
+    free_b = replace(place("Le Bocal"), type=None, typed_by=None, values=())
+    assert pair_of(free_a, free_b) is None
+
+
+def test_evidence_is_named_in_the_reasons() -> None:
+    a = place(
+        "La Ruche",
+        url="https://laruche.example.org",
+        location="Albi",
+        **{"Coordonnées géo": "43.9289, 2.1464"},
+    )
+    b = place(
+        "La Ruhce",
+        url="http://www.laruche.example.org/contact",
+        location="Albi, Tarn",
+        **{"Coordonnées géo": "43.9291, 2.1466"},
+    )
+    pair = pair_of(a, b)
+    assert pair is not None and pair.score >= 90
+    assert "same website host" in pair.reasons and "same town (albi)" in pair.reasons
+    assert any(r.startswith("coordinates ") and r.endswith(" m apart") for r in pair.reasons)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        (("La Fabrique (Lyon)", {}), ("La Fabrique (Rennes)", {})),
+        (("Le Hangar", {"location": "Nantes"}), ("Le Hangar", {"location": "Marseille"})),
+        (
+            ("Le Hangar", {"Coordonnées géo": "47.2, -1.55"}),
+            ("Le Hangar", {"Coordonnées géo": "43.3, 5.37"}),
+        ),
+        (("Rencontres des tiers-lieux 2023", {}), ("Rencontres des tiers-lieux 2024", {})),
+        (("La Myne", {}), ("La Myne/2", {})),
+        (("La Myne/2", {}), ("La Myne/Historique", {})),
+    ],
+    ids=["qualifiers", "towns", "coordinates", "years", "subpage", "siblings"],
+)
+def test_hard_negatives_are_never_pairs(a, b) -> None:
+    assert pair_of(place(a[0], **a[1]), place(b[0], **b[1])) is None
+
+
+def test_blocking_finds_typos_and_glued_names_without_comparing_all_pairs() -> None:
+    titles = [
+        "La Ressourcerie du Plateau",
+        "La Ressourcerie du Platau",
+        "La Myne",
+        "LaMyne",
+        *(f"Lieu numéro {i} de Montreuil" for i in range(200)),
+    ]
+    items = [features_of(place(t), PROFILE, SETTINGS) for t in titles]
+    found = candidates(items)
+    assert (0, 1) in found and (2, 3) in found
+    assert len(found) < len(titles) * (len(titles) - 1) // 2 / 10
+
+
+def test_clusters_merges_and_rejected_pairs() -> None:
+    records = [
+        place("Le Bocal", url="https://bocal.example.org", Theme="Gestion", location="Pau"),
+        place(
+            "Le  Bocal",
+            url="https://bocal.example.org",
+            Theme="Animation",
+            location="Pau",
+            referent="Lou",
+        ),
+        place("Le Bocal ", url="https://bocal.example.org", location="Pau"),
+        place("Un autre lieu", location="Pau"),
+    ]
+    records[2] = replace(records[2], title="Bocal (Le)")
+    report = detect_duplicates(records, PROFILE)
+    assert [c.pages for c in report.clusters] == [("Bocal (Le)", "Le  Bocal", "Le Bocal")]
+    merge = next(m for m in report.merges if {m.a, m.b} == {"Le Bocal", "Le  Bocal"})
+    fields = {f.field: f for f in merge.fields}
+    assert set(fields["Theme"].keep.split(", ")) == {"Gestion", "Animation"}
+    assert not fields["Theme"].conflict
+    assert fields["referent"].keep == "Lou"
+    assert fields["url"].keep == "https://bocal.example.org"
+    rejected = detect_duplicates(records, PROFILE, rejected=[("Le Bocal", "Le  Bocal")])
+    assert len(rejected.pairs) == len(report.pairs) - 1
+
+
+def test_conflicting_values_are_left_to_a_human() -> None:
+    a = place("La Forge", shortDescription="Un atelier.", location="Agen")
+    b = place("La Forge ", shortDescription="Une forge associative.", location="Agen")
+    merge = detect_duplicates([a, b], PROFILE).merges[0]
+    conflict = next(f for f in merge.fields if f.field == "shortDescription")
+    assert conflict.conflict and conflict.keep is None
+
+
+def test_values_stay_values() -> None:
+    assert Value("x", "y", "y").items == ()
