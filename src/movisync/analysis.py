@@ -46,10 +46,13 @@ def find_gaps(
     check_links: bool = False,
     link_max_age_days: int = 7,
     contact: str = "",
+    curated: str | None = None,
 ) -> GapReport:
     """Gaps of the store's content pages, filtered by type, kind and page title.
 
-    With ``check_links``, the websites in url fields are checked (cached in the store for
+    Links from movisync's curated pages (under ``curated``, by default
+    "<project namespace>:Movisync") do not count. With ``check_links``, the websites in
+    url fields are checked (cached in the store for
     ``link_max_age_days``) and unreachable ones become ``dead_link`` gaps.
     """
     _check_types(profile, types)
@@ -63,7 +66,8 @@ def find_gaps(
             r for r in found if (not types or r.type in types) and (not pages or r.title in pages)
         ]
         status = _link_status(store, profile, chosen, link_max_age_days, contact)
-    report = detect_gaps(found, profile, load_graph(store), link_status=status)
+    graph = load_graph(store, ignore_prefix=curated_prefix(store, curated))
+    report = detect_gaps(found, profile, graph, link_status=status)
     kept = tuple(
         g
         for g in report.gaps
@@ -72,6 +76,15 @@ def find_gaps(
         and (not pages or g.page in pages)
     )
     return replace(report, gaps=kept)
+
+
+def curated_prefix(store: Store, prefix: str | None) -> str:
+    """Where movisync's own pages live: as configured, or "<project namespace>:Movisync"."""
+    if prefix:
+        return prefix
+    site = store.site()
+    project = site.namespace(4) if site else None
+    return f"{project.name if project else 'Project'}:Movisync"
 
 
 def _check_types(profile: Profile, types: Collection[str]) -> None:

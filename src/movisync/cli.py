@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, analysis
-from .client import WikiClient
+from . import __version__, analysis, job
 from .config import Settings, load_settings
 from .errors import ConfigError, MovisyncError
 from .gaps import KINDS
 from .output import emit, output_options
 from .profile import Profile, load_profile
+from .publish import ApplyResult, Plan
 from .store import Store
 from .sync import Progress, PullSummary, load_dump, pull, store_status
 
@@ -96,19 +96,7 @@ def format_option(*choices: str) -> Callable[[F], F]:
     )
 
 
-def connect(settings: Settings) -> WikiClient:
-    """A client for the settings' wiki, logged in when credentials are set."""
-    client = WikiClient(
-        settings.api,
-        contact=settings.contact,
-        max_retries=settings.max_retries,
-        backoff=settings.backoff,
-        timeout=settings.timeout,
-        maxlag=settings.maxlag,
-    )
-    if settings.username and settings.password:
-        client.login(settings.username, settings.password)
-    return client
+connect = job.client_for
 
 
 class _ProgressLine:
@@ -315,6 +303,7 @@ def gaps_command(
             pages=pages,
             check_links=check_links,
             contact=settings.contact,
+            curated=settings.publish_prefix,
         )
     for title, error in report.errors:
         click.echo(f"Warning: {title}: the parser could not read it ({error})", err=True)
@@ -485,3 +474,171 @@ def not_duplicate_command(settings: Settings, page_a: str, page_b: str, remove: 
         analysis.reject_pair(store, page_a, page_b, remove=remove)
     verb = "no longer marked" if remove else "marked"
     click.echo(f"{page_a} / {page_b}: {verb} as not duplicates", err=True)
+
+
+def _show_plan(plan: Plan) -> None:
+    colour = sys.stdout.isatty()
+    for edit in plan.edits:
+        click.echo(f"== {edit.title} ({'new page' if edit.create else f'rev {edit.base_rev}'})")
+        click.echo(f"summary: {edit.summary}")
+        for line in edit.diff().splitlines():
+            style = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if colour else None
+            click.echo(click.style(line, fg=style) if style else line)
+    for skip in plan.skipped:
+        click.echo(f"Skipped {skip.title}: {skip.detail}", err=True)
+    click.echo(f"{len(plan.edits)} page(s) to edit, {len(plan.skipped)} skipped", err=True)
+
+
+def _report_applied(result: ApplyResult) -> None:
+    for done in result.applied:
+        click.echo(f"Edited {done.title} (rev {done.rev_id})", err=True)
+    for skip in result.skipped:
+        click.echo(f"Skipped {skip.title}: {skip.detail}", err=True)
+    if result.stopped:
+        click.echo("Stopped: the stop page says stop", err=True)
+
+
+def publish_options(command: F) -> F:
+    command = click.option(
+        "--force", is_flag=True, help="Overwrite blocks edited by hand since movisync wrote them."
+    )(command)
+    return click.option(
+        "--allow-shrink", is_flag=True, help="Allow a block to lose more than the max_shrink share."
+    )(command)
+
+
+@main.command("plan")
+@wiki_options
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Also write the plan as JSON (with each page's base revision).",
+)
+@click.option("--apply", "apply_now", is_flag=True, help="Apply the plan right away.")
+@publish_options
+def plan_command(
+    settings: Settings, output: Path | None, apply_now: bool, force: bool, allow_shrink: bool
+) -> None:
+    """Render the curated pages and show, per page, the diff and the edit summary."""
+    profile = _profile(settings)
+    client = connect(settings)
+    with _open_store(settings) as store:
+        made = job.plan(store, client, profile, settings, force=force, allow_shrink=allow_shrink)
+        _show_plan(made)
+        if output is not None:
+            job.save_plan(made, output, settings.api)
+        if apply_now and made.edits:
+            result = job.apply(
+                made, store, client, profile, settings, force=force, allow_shrink=allow_shrink
+            )
+            _report_applied(result)
+            if result.skipped or result.stopped:
+                raise SystemExit(4)
+    if made.skipped:
+        raise SystemExit(4)
+
+
+@main.command("apply")
+@wiki_options
+@click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@publish_options
+def apply_command(settings: Settings, plan_file: Path, force: bool, allow_shrink: bool) -> None:
+    """Write exactly a saved plan, re-checking each page's base revision first."""
+    profile = _profile(settings)
+    made = job.load_plan(plan_file, settings.api)
+    client = connect(settings)
+    with _open_store(settings) as store:
+        result = job.apply(
+            made, store, client, profile, settings, force=force, allow_shrink=allow_shrink
+        )
+    _report_applied(result)
+    if result.skipped or result.stopped:
+        raise SystemExit(4)
+
+
+@main.command("run")
+@wiki_options
+@click.option("--apply", "apply_now", is_flag=True, help="Write the plan (otherwise: plan only).")
+@click.option(
+    "--fail-on", metavar="KIND[,KIND]", default="", help="Exit 3 when gaps of these kinds exist."
+)
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write what the run did as JSON.",
+)
+@publish_options
+def run_command(
+    settings: Settings,
+    apply_now: bool,
+    fail_on: str,
+    report: Path | None,
+    force: bool,
+    allow_shrink: bool,
+) -> None:
+    """The scheduled job: incremental pull, gaps, duplicates, plan, and apply with --apply."""
+    fail_kinds = set(_split((fail_on,)))
+    if fail_kinds - set(KINDS):
+        raise ConfigError(
+            f"--fail-on: unknown kind(s) {', '.join(sorted(fail_kinds - set(KINDS)))}"
+        )
+    profile = _profile(settings)
+    lock_path = settings.lock_file or settings.store.with_name(settings.store.name + ".lock")
+    with job.lock(lock_path), Store(settings.store) as store:
+        client = connect(settings)
+        pulled = pull(
+            store,
+            client,
+            namespaces=settings.namespaces,
+            rc_max_age_days=settings.rc_max_age_days,
+            batch=settings.batch,
+        )
+        click.echo(_summary_line(pulled), err=True)
+        gaps = analysis.find_gaps(store, profile, curated=settings.publish_prefix)
+        made = job.plan(store, client, profile, settings, force=force, allow_shrink=allow_shrink)
+        _show_plan(made)
+        result = None
+        if apply_now and made.edits:
+            result = job.apply(
+                made, store, client, profile, settings, force=force, allow_shrink=allow_shrink
+            )
+            _report_applied(result)
+    skipped = list(made.skipped) + (list(result.skipped) if result else [])
+    failing = sorted({g.kind for g in gaps.gaps} & fail_kinds)
+    if report is not None:
+        report.write_text(
+            json.dumps(
+                {
+                    "pull": asdict(pulled),
+                    "gaps": {f"{t}:{k}": n for (t, k), n in sorted(gaps.summary().items())},
+                    "planned": [e.title for e in made.edits],
+                    "applied": [asdict(a) | {"blocks": sorted(a.blocks)} for a in result.applied]
+                    if result
+                    else [],
+                    "skipped": [asdict(s) for s in skipped],
+                    "stopped": bool(result and result.stopped),
+                    "failing_gap_kinds": failing,
+                },
+                ensure_ascii=False,
+                indent=1,
+            ),
+            encoding="utf-8",
+        )
+    if failing:
+        raise SystemExit(3)
+    if skipped or (result and result.stopped):
+        raise SystemExit(4)
+
+
+@main.command("doctor")
+@wiki_options
+def doctor_command(settings: Settings) -> None:
+    """Check the API URL, the login, the account's rights and the targets' markers."""
+    profile = _profile(settings)
+    checks = job.doctor(settings, profile)
+    for check in checks:
+        click.echo(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+    if not all(c.ok for c in checks):
+        raise SystemExit(1)

@@ -42,6 +42,18 @@ class Settings:
     maxlag: int = 5
     rc_max_age_days: int = 90
     """How far back the wiki keeps recent changes ($wgRCMaxAge, 90 days by default)."""
+    publish_prefix: str | None = None
+    """Root of the curated pages; None: "<project namespace>:Movisync"."""
+    stop_page: str | None = None
+    """A page that stops every edit when it says "stop"; None: "<prefix>/Arrêt"."""
+    throttle: float = 5.0
+    """Seconds between two edits."""
+    budget: int = 50
+    """Most edits in one run."""
+    max_shrink: float = 0.5
+    """A block may not lose more than this share of its text without --allow-shrink."""
+    lock_file: Path | None = None
+    """Keeps two `movisync run` apart; None: the store's path + ".lock"."""
     config: Path | None = None
     """The movisync.toml read, if any (its [profile] table extends the page types)."""
 
@@ -68,7 +80,13 @@ def _coerce(name: str, value: Any) -> Any:
             return None if value is None else int(value)
         if name in {"max_retries", "maxlag", "rc_max_age_days"}:
             return int(value)
-        if name in {"backoff", "timeout"}:
+        if name in {"publish_prefix", "stop_page"}:
+            return str(value)
+        if name == "lock_file":
+            return Path(value)
+        if name == "budget":
+            return int(value)
+        if name in {"backoff", "timeout", "throttle", "max_shrink"}:
             return float(value)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"setting {name!r} has a wrong value {value!r}: {exc}") from exc

@@ -356,8 +356,10 @@ def record_from_json(text: str) -> Record:
     return Record(**data)
 
 
-def load_graph(store: Store) -> LinkGraph:
-    """The link graph over every stored page (all pulled namespaces)."""
+def load_graph(store: Store, *, ignore_prefix: str = "") -> LinkGraph:
+    """The link graph over every stored page (all pulled namespaces). Links from pages
+    under ``ignore_prefix`` (movisync's own curated pages, which link to everything) do
+    not count: publishing must not hide orphans."""
     site = store.site()
     existing: set[str] = set()
     redirects: dict[str, str] = {}
@@ -365,6 +367,8 @@ def load_graph(store: Store) -> LinkGraph:
     unlinked: list[int] = []
     for page_id, title, redirect, links in store.link_table():
         existing.add(title)
+        if ignore_prefix and (title == ignore_prefix or title.startswith(f"{ignore_prefix}/")):
+            continue
         if redirect:
             redirects[title] = redirect
         if not links:

@@ -61,6 +61,12 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE not_duplicates (a TEXT NOT NULL, b TEXT NOT NULL, source TEXT NOT NULL,
                                  added TEXT NOT NULL, PRIMARY KEY (a, b)) WITHOUT ROWID;
     """,
+    # 5: what movisync last wrote in each owned block (hand-edit detection).
+    """
+    CREATE TABLE published (page TEXT NOT NULL, block TEXT NOT NULL, hash TEXT NOT NULL,
+                            rev_id INTEGER NOT NULL, at TEXT NOT NULL,
+                            PRIMARY KEY (page, block)) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -423,6 +429,19 @@ class Store:
                     "INSERT OR REPLACE INTO not_duplicates VALUES (?, ?, ?, ?)",
                     (first, second, source, added),
                 )
+
+    def published(self) -> dict[tuple[str, str], str]:
+        """(page, block id) to the fingerprint of what movisync last wrote there."""
+        return {
+            (r[0], r[1]): r[2] for r in self.db.execute("SELECT page, block, hash FROM published")
+        }
+
+    def set_published(self, page: str, block: str, fingerprint: str, rev_id: int, at: str) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?)",
+                (page, block, fingerprint, rev_id, at),
+            )
 
     def counts(self) -> dict[int, int]:
         """Number of pages per namespace id."""
