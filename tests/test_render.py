@@ -1,0 +1,78 @@
+"""Curated wikitext: escaping as data, and the review page's verdicts read back."""
+
+from __future__ import annotations
+
+import pytest
+
+from movisync.dupes import DupeReport, Pair
+from movisync.render import escape, read_verdicts, review
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "}}[[Catégorie:Spam]]{{",
+        "a || b !! c",
+        "| cellule",
+        "~~~~",
+        "__NOTOC__",
+        "<script>x</script>",
+        "'''gras'''",
+        "[https://exemple.org lien]",
+        "{{{param}}}",
+        "ligne 1\nligne 2",
+        "a = b",
+    ],
+)
+def test_escaped_values_carry_no_markup(value: str) -> None:
+    escaped = escape(value)
+    for markup in (
+        "{{",
+        "}}",
+        "[[",
+        "]]",
+        "||",
+        "!!",
+        "~~~",
+        "__",
+        "<",
+        ">",
+        "'''",
+        "\n",
+        "|",
+        "=",
+    ):
+        assert markup not in escaped, (value, escaped)
+
+
+def test_plain_words_stay_readable() -> None:
+    assert escape("Fabrication, Animation") == "Fabrication, Animation"
+    assert escape("Café réparation : 5 €") == "Café réparation : 5 €"
+
+
+def test_verdicts_written_by_reviewers_are_read_back() -> None:
+    report = DupeReport(
+        pairs=(
+            Pair("A", "B", 90, ("title 90",)),
+            Pair("C", "D", 85, ("x",)),
+            Pair("E", "F", 80, ("y",)),
+        ),
+        clusters=(),
+        merges=(),
+        pages=6,
+        candidates=3,
+    )
+    text = review(report, "R", {}).text
+    lines = text.splitlines()
+    lines = [
+        line + " Pas un doublon"
+        if "[[:A]]" in line
+        else line + " doublon"
+        if "[[:C]]" in line
+        else line
+        for line in lines
+    ]
+    verdicts = read_verdicts("\n".join(lines))
+    assert verdicts == {("A", "B"): "pas un doublon", ("C", "D"): "doublon"}
+    # Rendering again keeps the verdicts where they are.
+    assert "| pas un doublon" in review(report, "R", verdicts).text.replace("|| pas", "| pas")
