@@ -5,13 +5,15 @@ typed values to the pure modules."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Collection
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from .client import user_agent
 from .dupes import DupeReport, detect_duplicates
 from .errors import ConfigError, StoreError
 from .gaps import KINDS, GapReport, LinkStatus, detect_gaps
+from .history import Snapshot, snapshot
 from .links import check_urls
 from .profile import Profile
 from .records import (
@@ -23,6 +25,8 @@ from .records import (
     template_categories,
     template_redirects,
 )
+from .report import ReportData
+from .report import build as build_report
 from .schema import TemplateUse, describe, infer_profile
 from .site import CATEGORY, TEMPLATE
 from .store import Store
@@ -178,3 +182,38 @@ def reject_pair(store: Store, a: str, b: str, *, remove: bool = False, source: s
     """Say that two pages are not duplicates (or take it back)."""
     today = dt.date.today().isoformat()
     store.set_not_duplicate(a, b, source=source, added=today, remove=remove)
+
+
+def record_snapshot(store: Store, gaps: GapReport, dupes: DupeReport | None = None) -> Snapshot:
+    """Keep the state the reports describe (call with unfiltered reports)."""
+    cursor = store.state("cursor") or {}
+    at = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    taken = snapshot(gaps, dupes, rc_id=int(cursor.get("rcid", 0)), at=at)
+    store.add_snapshot(taken.at, json.dumps(asdict(taken), ensure_ascii=False))
+    return taken
+
+
+def snapshots(store: Store) -> list[Snapshot]:
+    """Every snapshot, oldest first."""
+    return [Snapshot(**json.loads(row)) for row in store.snapshot_rows()]
+
+
+def report_data(store: Store, profile: Profile, *, curated: str | None = None) -> ReportData:
+    """What `movisync report` shows: takes a fresh snapshot, then gathers history, the
+    worst pages and the duplicate clusters."""
+    gaps = find_gaps(store, profile, curated=curated)
+    dupes = find_duplicates(store, profile)
+    record_snapshot(store, gaps, dupes)
+    site = store.site()
+    api = store.meta("api")
+    index_url = (
+        api.rsplit("/", 1)[0] + "/index.php" if api else f"{site.server if site else ''}/index.php"
+    )
+    return build_report(
+        snapshots(store),
+        gaps,
+        dupes,
+        sitename=site.sitename if site else "",
+        index_url=index_url,
+        generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )

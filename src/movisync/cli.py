@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, analysis, job
+from . import __version__, analysis, job, report
 from .config import Settings, load_settings
 from .errors import ConfigError, MovisyncError
 from .gaps import KINDS
@@ -307,6 +307,9 @@ def gaps_command(
         )
     for title, error in report.errors:
         click.echo(f"Warning: {title}: the parser could not read it ({error})", err=True)
+    if not (types or kinds or pages):  # a whole picture: keep it for history and reports
+        with _open_store(settings) as store:
+            analysis.record_snapshot(store, report)
     if summary:
         counts = [
             {"type": t, "kind": k, "gaps": n} for (t, k), n in sorted(report.summary().items())
@@ -597,6 +600,7 @@ def run_command(
         )
         click.echo(_summary_line(pulled), err=True)
         gaps = analysis.find_gaps(store, profile, curated=settings.publish_prefix)
+        analysis.record_snapshot(store, gaps, analysis.find_duplicates(store, profile))
         made = job.plan(store, client, profile, settings, force=force, allow_shrink=allow_shrink)
         _show_plan(made)
         result = None
@@ -642,3 +646,59 @@ def doctor_command(settings: Settings) -> None:
         click.echo(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
     if not all(c.ok for c in checks):
         raise SystemExit(1)
+
+
+@main.command("history")
+@wiki_options
+@click.option("--type", "page_type", metavar="TYPE", help="Count only this page type's gaps.")
+@output_options
+def history_command(settings: Settings, page_type: str | None, output_format: str) -> None:
+    """List the snapshots that `gaps` and `run` keep: gaps, pages and duplicates over time."""
+    with _open_store(settings) as store:
+        if page_type:
+            _profile(settings).type(page_type)
+        taken = analysis.snapshots(store)
+    rows = [
+        {
+            "at": s.at,
+            "rc_id": s.rc_id,
+            "pages": sum(s.pages.values()),
+            "gaps": s.total(page_type),
+            "pairs": s.pairs,
+            "clusters": s.clusters,
+            **s.by_kind(page_type),
+        }
+        for s in taken
+    ]
+    kinds = [k for k in KINDS if any(k in r for r in rows)]
+    emit(rows, ["at", "pages", "gaps", "pairs", "clusters", *kinds], output_format)
+
+
+@main.command("report")
+@wiki_options
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write one self-contained HTML report to FILE.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+    help="Format on stdout (without --html).",
+)
+def report_command(settings: Settings, html_file: Path | None, output_format: str) -> None:
+    """Report the documentation's state and its trends (HTML, Markdown or JSON)."""
+    with _open_store(settings) as store:
+        data = analysis.report_data(store, _profile(settings), curated=settings.publish_prefix)
+    if html_file is not None:
+        html_file.write_text(report.to_html(data), encoding="utf-8")
+        click.echo(f"Wrote {html_file}", err=True)
+    elif output_format == "json":
+        click.echo(report.to_json(data))
+    else:
+        click.echo(report.to_markdown(data), nl=False)

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from . import render
-from .analysis import find_duplicates, find_gaps
+from .analysis import find_duplicates, find_gaps, snapshots
 from .client import WikiClient
 from .config import Settings
 from .errors import ConfigError, MovisyncError, StoreError
+from .history import trend_line
 from .profile import Profile
 from .publish import (
     Applied,
@@ -100,7 +101,11 @@ def blocks(
     dupes = find_duplicates(store, profile)
     made = [render.directory(records, t, where.directories[t.key]) for t in profile.types]
     made.append(render.activities(records, profile, where.activities))
-    made += [render.worklist(gaps, t, where.worklists[t.key]) for t in profile.types]
+    history = snapshots(store)
+    made += [
+        render.worklist(gaps, t, where.worklists[t.key], trend_line(history, t.key))
+        for t in profile.types
+    ]
     made.append(render.review(dupes, where.review, verdicts))
     return made
 

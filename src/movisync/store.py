@@ -67,6 +67,10 @@ MIGRATIONS: tuple[str, ...] = (
                             rev_id INTEGER NOT NULL, at TEXT NOT NULL,
                             PRIMARY KEY (page, block)) WITHOUT ROWID;
     """,
+    # 6: snapshots of the documentation's state, for history and reports.
+    """
+    CREATE TABLE snapshots (id INTEGER PRIMARY KEY, at TEXT NOT NULL, data TEXT NOT NULL);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -442,6 +446,14 @@ class Store:
                 "INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?)",
                 (page, block, fingerprint, rev_id, at),
             )
+
+    def add_snapshot(self, at: str, data: str) -> None:
+        with self.transaction():
+            self.db.execute("INSERT INTO snapshots (at, data) VALUES (?, ?)", (at, data))
+
+    def snapshot_rows(self) -> list[str]:
+        """Snapshots as JSON, oldest first."""
+        return [r[0] for r in self.db.execute("SELECT data FROM snapshots ORDER BY at, id")]
 
     def counts(self) -> dict[int, int]:
         """Number of pages per namespace id."""

@@ -1,0 +1,181 @@
+"""History, trends and the three report formats; the HTML report in a real browser."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from movisync import analysis
+from movisync.history import Snapshot, before, trend_line
+from movisync.profile import load_profile
+from movisync.report import to_html, to_json, to_markdown
+
+from .corpus import corpus_store
+
+PROFILE = load_profile()
+
+
+def snap(at: str, missing: int, orphans: int = 2) -> Snapshot:
+    return Snapshot(
+        at=at,
+        rc_id=1,
+        gaps={"tiers-lieu": {"missing_field": missing}, "": {"orphan": orphans}},
+        fills={"tiers-lieu": {"url": 50.0}},
+        pages={"tiers-lieu": 10},
+        pairs=3,
+        clusters=2,
+    )
+
+
+def test_trends_compare_with_thirty_days_ago() -> None:
+    history = [
+        snap("2026-10-01T03:00:00Z", 140),
+        snap("2026-11-10T03:00:00Z", 120),
+        snap("2026-11-28T03:00:00Z", 95),
+    ]
+    assert before(history, history[-1], 30) == history[0]
+    assert before(history, history[-1], 0) == history[1]
+    assert trend_line(history) == "142 manques il y a 58 jours, 97 aujourd'hui."
+    assert trend_line(history, "tiers-lieu") == "140 manques il y a 58 jours, 95 aujourd'hui."
+    assert trend_line(history[-1:]) == "97 manques aujourd'hui."
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    with corpus_store(tmp_path_factory.mktemp("report") / "s.sqlite") as store:
+        store.add_snapshot(
+            "2026-10-01T03:00:00Z", json.dumps(snap("2026-10-01T03:00:00Z", 30).__dict__)
+        )
+        return analysis.report_data(store, PROFILE)
+
+
+def test_a_snapshot_is_small_and_kept(tmp_path) -> None:
+    with corpus_store(tmp_path / "s.sqlite") as store:
+        report = analysis.find_gaps(store, PROFILE)
+        analysis.record_snapshot(store, report, analysis.find_duplicates(store, PROFILE))
+        taken = analysis.snapshots(store)
+        size = len(store.snapshot_rows()[0])
+    assert len(taken) == 1 and taken[0].total() == len(report.gaps)
+    assert taken[0].pairs is not None and size < 4000  # a year of daily runs: < 1.5 MB
+
+
+def test_markdown_and_json_reports(data) -> None:
+    markdown = to_markdown(data)
+    assert markdown.startswith("# État de la documentation — Movilab")
+    assert "| Manques |" in markdown and "## Pages à reprendre en priorité" in markdown
+    parsed = json.loads(to_json(data))
+    assert {"headlines", "fills", "history", "clusters", "worst"} <= set(parsed)
+    assert parsed["headlines"][0]["label"] == "Pages documentées"
+    assert "action=edit" in parsed["worst"][0]["edit_url"]
+
+
+def test_the_html_report_is_self_contained(data) -> None:
+    page = to_html(data)
+    assert not re.search(r"<(script|link[^>]+stylesheet|img)\b", page)
+    assert not re.search(
+        r"(src|href)=\"https?://(?!127\.0\.0\.1)", page.replace(data.worst[0].url.split("?")[0], "")
+    )
+    assert page.count("<figure") == len(data.fills) + 1 and '<html lang="fr">' in page
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-domain-reliability",
+    "--no-pings",
+    "--disable-breakpad",
+    "--disable-features=OptimizationHints,Translate,MediaRouter,NetworkTimeServiceQuerying",
+]
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (scripts/test installs it)")
+def test_the_report_renders_in_a_browser_without_any_network_request(data, tmp_path) -> None:
+    page = to_html(data).encode()
+    asked: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        """Every request of the browser comes here: the report, or a violation."""
+
+        def do_GET(self) -> None:
+            # The browser's own background requests (updates, time) carry no Referer
+            # and no Origin; anything the report itself asked for carries one.
+            if (
+                self.path == "http://report.test/rapport.html"
+                or self.headers.get("Referer", "").startswith("http://report.test")
+                or self.headers.get("Origin")
+            ):
+                asked.append(self.path)
+            if self.path == "http://report.test/rapport.html":
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.end_headers()
+                self.wfile.write(page)
+            else:
+                self.send_error(403)
+
+        do_CONNECT = do_POST = do_GET
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    proxy = [
+        f"--proxy-server=http://127.0.0.1:{server.server_address[1]}",
+        "--proxy-bypass-list=<-loopback>",
+    ]
+    try:
+
+        def browse(*extra: str, profile: str) -> str:
+            done = subprocess.run(
+                [
+                    CHROMIUM,
+                    *FLAGS,
+                    *proxy,
+                    f"--user-data-dir={tmp_path / profile}",
+                    *extra,
+                    "http://report.test/rapport.html",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            assert done.returncode == 0, done.stderr[-2000:]
+            return done.stdout
+
+        dom = browse("--dump-dom", profile="a")
+        shot = tmp_path / "rapport.png"
+        browse(f"--screenshot={shot}", "--window-size=1000,3000", profile="b")
+        phone = tmp_path / "rapport-telephone.png"
+        browse(f"--screenshot={phone}", "--window-size=390,3000", profile="c")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert set(asked) == {"http://report.test/rapport.html"}, asked
+    assert dom.count("<svg") == len(data.fills) + 1
+    kinds = {k for s in data.history for k in s.by_kind()}
+    line_chart = dom.split("Manques au fil du temps")[1].split("Pages à reprendre")[0]
+    assert len(set(re.findall(r'class="series serie-(\d+)', line_chart))) == len(kinds)
+    assert "page orpheline" in line_chart and "champ manquant" in line_chart
+    for image in (shot, phone):
+        assert image.stat().st_size > 20_000 and image.read_bytes()[:4] == b"\x89PNG"
+    saved = Path(__file__).parent.parent / ".local-wiki"
+    if saved.is_dir():  # keep the latest screenshot at hand for a person to look at
+        shutil.copy(shot, saved / "rapport.png")
