@@ -6,6 +6,7 @@ import importlib.util
 from functools import cache
 from importlib.machinery import SourceFileLoader
 from pathlib import Path
+from typing import Any
 
 from movisync.store import Page, Store
 
@@ -13,26 +14,42 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "local-wiki"
 
 
 @cache
-def corpus_pages() -> dict[str, str]:
-    """Title (as written in the corpus) to wikitext."""
+def _script() -> Any:
     loader = SourceFileLoader("local_wiki_script", str(SCRIPT))
     spec = importlib.util.spec_from_loader(loader.name, loader)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
-    return dict(module.read_corpus())
+    return module
 
 
-def corpus_store(path: Path) -> Store:
-    """A store holding the corpus' main-namespace and template pages, without a wiki:
-    links and categories come from the wikitext, as for a dump."""
+@cache
+def corpus_pages() -> dict[str, str]:
+    """Title (as written in the corpus) to wikitext."""
+    return dict(_script().read_corpus())
+
+
+DUPES = Path(__file__).parent / "data" / "dupes"
+
+
+@cache
+def dupe_pages() -> dict[str, str]:
+    """The near-duplicate set's pages (tests/data/dupes/pages.wiki)."""
+    return dict(_script().read_corpus(DUPES))
+
+
+def corpus_store(path: Path, *, with_dupes: bool = False) -> Store:
+    """A store holding the corpus' main-namespace and template pages (and the
+    near-duplicate set's, if asked), without a wiki: links and categories come from the
+    wikitext, as for a dump."""
     from .test_site import SITE
 
     store = Store(path)
     store.bind(api=None, wiki_id="movilab")
     store.save_site(SITE)
     pages = []
-    for i, (title, text) in enumerate(corpus_pages().items()):
+    everything = {**corpus_pages(), **(dupe_pages() if with_dupes else {})}
+    for i, (title, text) in enumerate(everything.items()):
         ns = SITE.split_title(title)[0]
         if ns in (0, 10):
             pages.append(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import pytest
 
+from movisync.analysis import find_duplicates
 from movisync.dupes import (
     DupeSettings,
     candidates,
@@ -18,7 +20,8 @@ from movisync.profile import load_profile
 from movisync.records import Value, build_record
 from movisync.store import Page
 
-from .test_site import SITE, cases_of
+from .corpus import corpus_store
+from .test_site import DATA, SITE, cases_of
 
 PROFILE = load_profile()
 SETTINGS = DupeSettings.from_profile(PROFILE)
@@ -137,3 +140,38 @@ def test_conflicting_values_are_left_to_a_human() -> None:
 
 def test_values_stay_values() -> None:
     assert Value("x", "y", "y").items == ()
+
+
+def labelled_pairs() -> dict[tuple[str, str], tuple[str, str]]:
+    """(a, b) in order to (label, variant): the near-duplicate set's pairs and the
+    corpus README's planted pairs and hard negatives."""
+    labels = {}
+    for a, b, label, variant in cases_of("dupes/pairs.tsv", 4):
+        labels[tuple(sorted((a, b)))] = (label, variant)
+    readme = (DATA / "corpus" / "README.md").read_text(encoding="utf-8")
+    dups = readme.split("## Planted near-duplicate pairs")[1].split("## Hard negatives")[0]
+    nots = readme.split("## Hard negatives")[1].split("Redirect pairs")[0]
+    for section, label in ((dups, "dup"), (nots, "not")):
+        for a, b, variant in re.findall(r"- `([^`]+)` \| `([^`]+)` \| (\w+)", section):
+            labels[tuple(sorted((a, b)))] = (label, variant)
+    return labels  # type: ignore[return-value]
+
+
+def test_precision_and_recall_on_the_labelled_set(tmp_path) -> None:
+    labels = labelled_pairs()
+    with corpus_store(tmp_path / "s.sqlite", with_dupes=True) as store:
+        report = find_duplicates(store, PROFILE)
+    found = {(p.a, p.b) for p in report.pairs}
+    true = {pair for pair, (label, _) in labels.items() if label == "dup"}
+    assert len(true) >= 60 and len(labels) - len(true) >= 40
+    hits = found & true
+    precision = len(hits) / len(found)  # every reported pair counts, labelled or not
+    recall = len(hits) / len(true)
+    missed = sorted(labels[p][1] for p in true - found)
+    print(
+        f"\nnear-duplicates: {len(true)} true pairs, {len(labels) - len(true)} hard negatives, "
+        f"{report.pages} pages, {report.candidates} candidates scored: precision "
+        f"{precision:.3f}, recall {recall:.3f}; missed: {missed}"
+    )
+    assert precision >= 0.9 and recall >= 0.9
+    assert {v for p, (label, v) in labels.items() if label == "not" and p in found} == set()

@@ -15,6 +15,7 @@ hyphens as spaces, "tiers lieu(x)" spellings and configured synonyms ("outilloth
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import re
 import unicodedata
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, utils
 
+from .gaps import parse_day
 from .profile import Profile
 from .records import Record
 
@@ -139,6 +141,8 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
     text = fold(title[: found.start()] if found else title)
     if qualifier in settings.type_words:
         qualifier = ""
+    elif qualifier in settings.stop_words:  # "Coopérative des Savoirs (La)": word order
+        text, qualifier = f"{qualifier} {text}", ""
     text = re.sub(r"\btiers ?lieux?\b", "tierslieu", text)
     for group in settings.synonyms:
         for word in sorted(group[1:], key=len, reverse=True):
@@ -167,8 +171,11 @@ class Features:
     emails: frozenset[str] = frozenset()
     coordinates: tuple[float, float] | None = None
     towns: frozenset[str] = frozenset()
+    first_towns: frozenset[str] = frozenset()
+    """The first place of each town field: the town itself, or the venue for events."""
     sketch: tuple[int, ...] = ()
-    dates: tuple[str, ...] = ()
+    days: frozenset[str] = frozenset()
+    """Every day the page's dates cover (ranges filled in), as YYYY-MM-DD."""
     values: Mapping[str, str] = field(default_factory=dict)
 
 
@@ -176,7 +183,8 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
     hosts: set[str] = set()
     emails: set[str] = set()
     towns: set[str] = set()
-    dates: list[str] = []
+    first_towns: set[str] = set()
+    dates: list[dt.date] = []
     coordinates = None
     spec_of = profile.type(record.type).field if record.type else (lambda name: None)
     for value in record.values:
@@ -196,9 +204,15 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
                 if -90 <= lat <= 90 and -180 <= lon <= 180:
                     coordinates = (lat, lon)
         elif spec.kind == "date":
-            dates.append(fold(value.text))
+            day = parse_day(value.text)
+            if day is not None:
+                dates.append(day)
         if value.name in settings.town_fields:
-            towns.update(t for t in (fold(part) for part in value.text.split(",")) if t)
+            places = [t for t in (fold(part) for part in value.text.split(",")) if t]
+            towns.update(places)
+            first_towns.update(places[:1])
+            if len(places) > 1 and value.name != settings.town_fields[0]:
+                first_towns.add(places[1])  # "Ferme de la Source, Die": venue, then town
     return Features(
         title=normalize_title(record.title, settings),
         type=record.type,
@@ -207,9 +221,19 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
         coordinates=coordinates,
         towns=frozenset(towns),
         sketch=record.sketch,
-        dates=tuple(dates),
+        first_towns=frozenset(first_towns),
+        days=_days(dates),
         values={v.name: v.text for v in record.values},
     )
+
+
+def _days(dates: Sequence[dt.date]) -> frozenset[str]:
+    """The days from the first date to the last (at most 31): an event's span."""
+    if not dates:
+        return frozenset()
+    first, last = min(dates), max(dates)
+    span = min((last - first).days, 31)
+    return frozenset((first + dt.timedelta(days=n)).isoformat() for n in range(span + 1))
 
 
 def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -247,17 +271,18 @@ def block_keys(f: Features) -> set[str]:
         lat, lon = (round(c / 0.01) for c in f.coordinates)
         keys.update(f"geo:{lat + i}:{lon + j}" for i in (-1, 0, 1) for j in (-1, 0, 1))
     keys.update(f"body:{h}" for h in f.sketch[:4])
-    if f.dates:
-        keys.add(f"dates:{'|'.join(f.dates)}")
+    keys.update(f"day:{d}" for d in sorted(f.days)[:3])
     return keys
 
 
-def same_town(a: frozenset[str], b: frozenset[str]) -> str | None:
-    """A town both name ("Grenoble" matches "Grenoble Isère"), or None."""
-    for x in sorted(a):
-        for y in b:
-            if x == y or x.startswith(f"{y} ") or y.startswith(f"{x} "):
-                return min(x, y, key=len)
+def same_town(a: Features, b: Features) -> str | None:
+    """A town both pages name: the first place one page gives (its town, before the
+    département or after the venue) among the places of the other ("Grenoble" matches
+    "Grenoble, Isère"; a shared département alone is no match)."""
+    for one, other in ((a, b), (b, a)):
+        for first in sorted(one.first_towns):
+            if _named(first, other.towns):
+                return first
     return None
 
 
@@ -283,11 +308,16 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
         return None  # yearly editions, numbered sessions
     if ta.qualifier and tb.qualifier and ta.qualifier != tb.qualifier:
         return None  # "La Fabrique (Lyon)" / "La Fabrique (Rennes)"
-    town = same_town(a.towns, b.towns)
+    town = same_town(a, b)
     if a.towns and b.towns and town is None:
-        return None
+        return None  # another town
+    for one, other in ((a, b), (b, a)):
+        if one.title.qualifier and other.towns and not _named(one.title.qualifier, other.towns):
+            return None  # "Le Grenier (Limoges)" and a page in another town
     if a.coordinates and b.coordinates and distance_m(a.coordinates, b.coordinates) > 5000:
         return None
+    if a.days and b.days and not a.days & b.days:
+        return None  # another edition: the dates do not meet
     title = max(
         fuzz.token_sort_ratio(ta.key, tb.key, processor=utils.default_process),
         fuzz.ratio(ta.glued, tb.glued, processor=utils.default_process),
@@ -305,21 +335,26 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
         if metres <= 300:
             agree += 1
             reasons.append(f"coordinates {round(metres)} m apart")
-    if town:
-        agree += 1
+    if town is None:
+        town = _title_town(a, b) or _title_town(b, a)
+        if town:
+            reasons.append(f"town named in the title ({town})")
+    else:
         reasons.append(f"same town ({town})")
-    same_dates = bool(a.dates) and a.dates == b.dates and a.type == b.type
-    if same_dates:
+    agree += bool(town)
+    same_days = bool(a.days & b.days)
+    if same_days:
         reasons.append("same dates")
-    if a.type and a.type == b.type and title >= 95:
+    same_type = a.type is not None and a.type == b.type
+    if same_type and title >= 95 and not (ta.qualifier or tb.qualifier):
         agree += 1
         reasons.append(f"both {a.type}")
     body = similarity(a.sketch, b.sketch)
     if body >= 0.15:
         reasons.append(f"body {round(100 * body)}% shared")
-    if body >= settings.body_threshold:
+    if body >= settings.body_threshold or (body >= 0.2 and same_type) or (body >= 0.15 and town):
         value = max(title, 80 + 20 * body)
-    elif same_dates and town:  # one event under two names
+    elif same_days and town:  # one event under two names
         value = max(title, 85.0)
     elif title >= settings.title_threshold and (agree or body >= 0.15):
         value = min(100.0, title + 3 * agree + 20 * body)
@@ -329,6 +364,15 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
         return None
     first, second = sorted((ta.raw, tb.raw))
     return Pair(first, second, round(value), tuple(reasons))
+
+
+def _named(word: str, towns: frozenset[str]) -> bool:
+    return any(word == t or t.startswith(f"{word} ") or word.startswith(f"{t} ") for t in towns)
+
+
+def _title_town(a: Features, b: Features) -> str | None:
+    """A town of ``b`` that ``a``'s title names ("Café bricole de Saumur")."""
+    return next((t for t in sorted(b.towns) if t in a.title.tokens), None)
 
 
 def clusters(pairs: Iterable[Pair]) -> list[Cluster]:

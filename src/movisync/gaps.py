@@ -22,6 +22,7 @@ Redirects are not judged; structured checks apply to typed pages only.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections import Counter
@@ -302,3 +303,45 @@ def invalid(spec: FieldSpec, value: Value, profile: Profile) -> str | None:
         if wrong:
             return f"{', '.join(repr(w) for w in wrong)}: not a known licence"
     return None
+
+
+MONTH_NUMBERS = {
+    "janvier": 1,
+    "janv": 1,
+    "fevrier": 2,
+    "fevr": 2,
+    "mars": 3,
+    "avril": 4,
+    "mai": 5,
+    "juin": 6,
+    "juillet": 7,
+    "aout": 8,
+    "septembre": 9,
+    "sept": 9,
+    "octobre": 10,
+    "oct": 10,
+    "novembre": 11,
+    "nov": 11,
+    "decembre": 12,
+    "dec": 12,
+}
+
+
+def parse_day(text: str) -> dt.date | None:
+    """The day a date value names (ISO, dd/mm/yyyy, or French words such as "vendredi
+    11 octobre 2024, 18h"), or None."""
+    folded = fold(text)
+    found = re.match(r"(\d{4})-(\d{2})-(\d{2})", folded)
+    if found:
+        year, month, day = map(int, found.groups())
+    elif found := re.match(r"(\d{1,2})[/.](\d{1,2})[/.](\d{4})", folded):
+        day, month, year = map(int, found.groups())
+    elif found := re.search(r"(1er|\d{1,2}) ([a-z]+)\.? (\d{4})", folded):
+        month = MONTH_NUMBERS.get(found.group(2), 0)
+        day, year = int(found.group(1).replace("1er", "1")), int(found.group(3))
+    else:
+        return None
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
