@@ -120,3 +120,38 @@ def test_placeholders_are_empty(text: str) -> None:
 def test_real_values_are_not_empty() -> None:
     assert not is_empty("Lyon", PROFILE) and not is_empty("0", PROFILE)
     assert (DATA / "expected-gaps.tsv").exists()
+
+
+@pytest.mark.live
+def test_a_dump_store_gets_the_same_field_gaps_as_an_api_store(local_wiki, tmp_path):
+    import urllib.request
+
+    from movisync.sync import load_dump
+
+    export = (
+        local_wiki.api + "?action=query&generator=allpages&gapnamespace=0&gaplimit=max"
+        "&export&exportnowrap"
+    )
+    with urllib.request.urlopen(export) as response:
+        (tmp_path / "dump.xml").write_bytes(response.read())
+    templates = (
+        local_wiki.api
+        + "?action=query&generator=allpages&gapnamespace=10&gaplimit=max&export&exportnowrap"
+    )
+    with urllib.request.urlopen(templates) as response:
+        (tmp_path / "templates.xml").write_bytes(response.read())
+    with Store(tmp_path / "dump.sqlite") as store:
+        load_dump(store, tmp_path / "dump.xml", namespaces=[0, 10])
+        load_dump(store, tmp_path / "templates.xml", namespaces=[0, 10])
+        from_dump = find_gaps(store, PROFILE)
+    field_kinds = {
+        "missing_field",
+        "empty_field",
+        "invalid_value",
+        "unknown_param",
+        "duplicate_param",
+        "no_template",
+    }
+    expected = {row for row in expected_gaps() if row[1] in field_kinds}
+    assert {row for row in found(from_dump) if row[1] in field_kinds} == expected
+    assert from_dump.pages["tiers-lieu"] == 38  # typed through template redirects and categories
