@@ -216,4 +216,5 @@ def report_data(store: Store, profile: Profile, *, curated: str | None = None) -
         sitename=site.sitename if site else "",
         index_url=index_url,
         generated=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        labels={t.key: t.plural for t in profile.types},
     )

@@ -12,7 +12,7 @@ import html
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from urllib.parse import quote
 
@@ -74,6 +74,7 @@ def build(
     index_url: str,
     generated: str,
     worst: int = 15,
+    labels: Mapping[str, str] | None = None,
 ) -> ReportData:
     """Gather what the report shows; ``history`` must end with the current snapshot."""
     latest = history[-1]
@@ -115,7 +116,7 @@ def build(
         sitename=sitename,
         generated=generated,
         headlines=tuple(heads),
-        fills={t: dict(f) for t, f in latest.fills.items()},
+        fills={(labels or {}).get(t, t): dict(f) for t, f in latest.fills.items()},
         history=tuple(history),
         clusters=tuple((c.pages, c.score) for c in dupes.clusters),
         worst=pages,
