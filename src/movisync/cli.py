@@ -212,15 +212,32 @@ def _split(values: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
-@main.command("records")
-@wiki_options
-@click.option(
+types_option = click.option(
     "--type",
     "types",
     multiple=True,
     metavar="TYPE",
     help="Only pages of this type (repeat or comma-separate).",
 )
+fail_on_option = click.option(
+    "--fail-on",
+    metavar="KIND[,KIND]",
+    default="",
+    help="Exit 3 when gaps of these kinds exist (for scheduled runs).",
+)
+
+
+def _fail_kinds(fail_on: str) -> set[str]:
+    kinds = set(_split((fail_on,)))
+    unknown = sorted(kinds - set(KINDS))
+    if unknown:
+        raise ConfigError(f"--fail-on: unknown kind(s) {', '.join(unknown)}")
+    return kinds
+
+
+@main.command("records")
+@wiki_options
+@types_option
 @output_options
 def records_command(settings: Settings, types: tuple[str, ...], output_format: str) -> None:
     """List the records read from the store's pages: type, template and field values."""
@@ -247,13 +264,7 @@ def records_command(settings: Settings, types: tuple[str, ...], output_format: s
 
 @main.command("gaps")
 @wiki_options
-@click.option(
-    "--type",
-    "types",
-    multiple=True,
-    metavar="TYPE",
-    help="Only pages of this type (repeat or comma-separate).",
-)
+@types_option
 @click.option(
     "--kind",
     "kinds",
@@ -272,12 +283,7 @@ def records_command(settings: Settings, types: tuple[str, ...], output_format: s
     is_flag=True,
     help="Also check the websites of url fields (dead_link); slow, cached 7 days.",
 )
-@click.option(
-    "--fail-on",
-    metavar="KIND[,KIND]",
-    default="",
-    help="Exit 3 when gaps of these kinds exist (for scheduled runs).",
-)
+@fail_on_option
 @output_options
 def gaps_command(
     settings: Settings,
@@ -290,10 +296,7 @@ def gaps_command(
     output_format: str,
 ) -> None:
     """Find what pages lack: missing, empty or invalid fields, stubs, orphans, red links."""
-    fail_kinds = set(_split((fail_on,)))
-    unknown = sorted(fail_kinds - set(KINDS))
-    if unknown:
-        raise ConfigError(f"--fail-on: unknown kind(s) {', '.join(unknown)}")
+    fail_kinds = _fail_kinds(fail_on)
     with _open_store(settings) as store:
         report = analysis.find_gaps(
             store,
@@ -395,13 +398,7 @@ def schema_command(settings: Settings, infer: bool, output_format: str) -> None:
 
 @main.command("dupes")
 @wiki_options
-@click.option(
-    "--type",
-    "types",
-    multiple=True,
-    metavar="TYPE",
-    help="Only pages of this type (repeat or comma-separate).",
-)
+@types_option
 @click.option(
     "--threshold",
     type=click.IntRange(0, 100),
@@ -563,9 +560,7 @@ def apply_command(settings: Settings, plan_file: Path, force: bool, allow_shrink
 @main.command("run")
 @wiki_options
 @click.option("--apply", "apply_now", is_flag=True, help="Write the plan (otherwise: plan only).")
-@click.option(
-    "--fail-on", metavar="KIND[,KIND]", default="", help="Exit 3 when gaps of these kinds exist."
-)
+@fail_on_option
 @click.option(
     "--report",
     type=click.Path(path_type=Path, dir_okay=False),
@@ -582,11 +577,7 @@ def run_command(
     allow_shrink: bool,
 ) -> None:
     """The scheduled job: incremental pull, gaps, duplicates, plan, and apply with --apply."""
-    fail_kinds = set(_split((fail_on,)))
-    if fail_kinds - set(KINDS):
-        raise ConfigError(
-            f"--fail-on: unknown kind(s) {', '.join(sorted(fail_kinds - set(KINDS)))}"
-        )
+    fail_kinds = _fail_kinds(fail_on)
     profile = _profile(settings)
     lock_path = settings.lock_file or settings.store.with_name(settings.store.name + ".lock")
     with job.lock(lock_path), Store(settings.store) as store:
