@@ -216,3 +216,15 @@ def test_a_dump_that_is_not_xml_is_refused_and_loses_nothing(local_wiki, tmp_pat
     with Store(tmp_path / "s.sqlite") as store, pytest.raises(DumpError):
         load_dump(store, tmp_path / "bad.xml")
     assert snapshot(tmp_path / "s.sqlite") == before
+
+
+def test_a_text_only_pull_stores_the_same_pages_without_link_tables(local_wiki, tmp_path):
+    with Store(tmp_path / "text.sqlite") as store:
+        summary = pull(store, local_wiki.client(), links=False)
+        assert all(p.links == () and p.categories == () for p in store.pages())
+    with Store(tmp_path / "full.sqlite") as store:
+        pull(store, local_wiki.client())
+    assert summary.kind == "full"
+    assert snapshot(tmp_path / "text.sqlite", links=False) == snapshot(
+        tmp_path / "full.sqlite", links=False
+    )

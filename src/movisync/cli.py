@@ -154,6 +154,7 @@ def pull_command(settings: Settings, full: bool, dump: Path | None, output_forma
                     namespaces=settings.namespaces,
                     rc_max_age_days=settings.rc_max_age_days,
                     batch=settings.batch,
+                    links=settings.links,
                     progress=line,
                 )
         finally:
@@ -588,6 +589,7 @@ def run_command(
             namespaces=settings.namespaces,
             rc_max_age_days=settings.rc_max_age_days,
             batch=settings.batch,
+            links=settings.links,
         )
         click.echo(_summary_line(pulled), err=True)
         gaps = analysis.find_gaps(store, profile, curated=settings.publish_prefix)

@@ -35,6 +35,8 @@ class Settings:
     """Who runs this copy: goes into the User-Agent, as Wikimedia's policy asks."""
     batch: int | None = None
     """Most pages per request; None: 50, or 500 with the apihighlimits right."""
+    links: bool = True
+    """Pull the wiki's link and category tables too (orphans, red links, template links)."""
     max_retries: int = 5
     backoff: float = 2.0
     """Seconds before the first retry; doubled at each retry unless the wiki says Retry-After."""
@@ -76,6 +78,10 @@ def _coerce(name: str, value: Any) -> Any:
             return Path(value)
         if name == "namespaces":
             return None if value is None else tuple(int(v) for v in value)
+        if name == "links":
+            if not isinstance(value, bool):
+                raise ValueError("true or false")
+            return value
         if name == "batch":
             return None if value is None else int(value)
         if name in {"max_retries", "maxlag", "rc_max_age_days"}:

@@ -19,14 +19,15 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from typing import Any
 from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, utils
+from rapidfuzz.distance import OSA
 
 from .gaps import parse_day
 from .profile import Profile
@@ -41,7 +42,7 @@ MAX_BLOCK = 50
 @dataclass(frozen=True)
 class DupeSettings:
     threshold: int = 80
-    title_threshold: int = 85
+    title_threshold: int = 93
     body_threshold: float = 0.5
     town_fields: tuple[str, ...] = ()
     type_words: tuple[str, ...] = ()
@@ -53,7 +54,7 @@ class DupeSettings:
         data: Mapping[str, Any] = profile.raw.get("dupes", {})
         return cls(
             threshold=int(data.get("threshold", 80)),
-            title_threshold=int(data.get("title_threshold", 85)),
+            title_threshold=int(data.get("title_threshold", 93)),
             body_threshold=float(data.get("body_threshold", 0.5)),
             town_fields=tuple(data.get("town_fields", ())),
             type_words=tuple(fold(w) for w in data.get("type_words", ())),
@@ -270,7 +271,11 @@ def block_keys(f: Features) -> set[str]:
     if f.coordinates:
         lat, lon = (round(c / 0.01) for c in f.coordinates)
         keys.update(f"geo:{lat + i}:{lon + j}" for i in (-1, 0, 1) for j in (-1, 0, 1))
-    keys.update(f"body:{h}" for h in f.sketch[:4])
+    glued = "".join(f.title.tokens)
+    if 5 <= len(glued) <= 40 and not f.title.numbers:  # typos meet on a deletion of the name
+        keys.update(f"g:{glued[:i]}{glued[i + 1 :]}" for i in range(len(glued)))
+    # Several body keys: the smallest hashes may be boilerplate whose blocks are skipped.
+    keys.update(f"body:{h}" for h in f.sketch[:8])
     keys.update(f"day:{d}" for d in sorted(f.days)[:3])
     return keys
 
@@ -322,6 +327,9 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
         fuzz.token_sort_ratio(ta.key, tb.key, processor=utils.default_process),
         fuzz.ratio(ta.glued, tb.glued, processor=utils.default_process),
     )
+    typo = _typo(ta, tb)
+    if typo and title < 95:
+        title = 95.0  # one or two letters apart: a typo, whatever the ratio of short titles
     reasons = [f"title {round(title)}"]
     agree = 0
     if a.hosts & b.hosts:
@@ -364,6 +372,16 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
         return None
     first, second = sorted((ta.raw, tb.raw))
     return Pair(first, second, round(value), tuple(reasons))
+
+
+def _typo(a: Title, b: Title) -> bool:
+    """One edit apart (a swap counts as one) on titles of 5 letters or more, or two edits
+    apart from 12 letters: "La Ruche" / "La Ruhce", "Sciences" / "Sicences"."""
+    x, y = "".join(a.tokens), "".join(b.tokens)
+    shortest = min(len(x), len(y))
+    if shortest < 5 or x == y:
+        return False
+    return OSA.distance(x, y, score_cutoff=2) <= (2 if shortest >= 12 else 1)
 
 
 def _named(word: str, towns: frozenset[str]) -> bool:
@@ -420,6 +438,19 @@ def merge_proposal(a: Record, b: Record, profile: Profile) -> MergeProposal | No
     return MergeProposal(a.title, b.title, a.type, tuple(fields))
 
 
+SHARED_HOST = 4
+"""A website host on more pages than this is a platform (facebook.com, framagit.org...):
+sharing it says nothing."""
+
+
+def without_shared_hosts(items: list[Features]) -> list[Features]:
+    counts = Counter(h for f in items for h in f.hosts)
+    shared = {h for h, n in counts.items() if n > SHARED_HOST}
+    if not shared:
+        return items
+    return [replace(f, hosts=f.hosts - shared) if f.hosts & shared else f for f in items]
+
+
 def detect_duplicates(
     records: Sequence[Record],
     profile: Profile,
@@ -434,7 +465,7 @@ def detect_duplicates(
     if threshold is not None:
         settings = DupeSettings(**{**settings.__dict__, "threshold": threshold})
     kept = [r for r in records if not r.redirect and not r.error]
-    items = [features_of(r, profile, settings) for r in kept]
+    items = without_shared_hosts([features_of(r, profile, settings) for r in kept])
     refused = {tuple(sorted(p)) for p in rejected}
     found = []
     scored = candidates(items)

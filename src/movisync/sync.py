@@ -95,6 +95,10 @@ PAGE_PROPS = {
     "pllimit": "max",
     "cllimit": "max",
 }
+# Without the wiki's link tables: what a text-only use needs (gaps then read links from
+# the text, missing those templates add).
+TEXT_PROPS = {**PAGE_PROPS, "prop": "revisions"}
+del TEXT_PROPS["pllimit"], TEXT_PROPS["cllimit"]
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,7 @@ def pull(
     namespaces: Iterable[int] | None = None,
     rc_max_age_days: int = 90,
     batch: int | None = None,
+    links: bool = True,
     progress: ProgressCallback | None = None,
 ) -> PullSummary:
     """Bring the store up to date with the wiki behind ``client``.
@@ -136,14 +141,15 @@ def pull(
     Resumes an interrupted pull first. Otherwise incremental when the store has been
     fully pulled once, full when it has not or when ``full`` is set; an incremental pull
     whose last pull is older than the wiki's recent changes falls back to a full pull and
-    says so in ``note``.
+    says so in ``note``. ``links=False`` leaves out the wiki's link and category tables
+    (faster; gaps then read links from the text, missing those that templates add).
     """
     started, first_request = time.monotonic(), client.requests
     site = client.siteinfo()
     store.bind(api=client.api, wiki_id=site.wiki_id)
     store.save_site(site)
     chosen = pull_namespaces(site, namespaces)
-    run = _Run(store, client, site, chosen, progress, batch)
+    run = _Run(store, client, site, chosen, progress, batch, links)
     note = ""
     if store.state("full") is not None:
         changes, resumed, kind = run.full(), True, "full"
@@ -223,11 +229,13 @@ class _Run:
         namespaces: tuple[int, ...],
         progress: ProgressCallback | None,
         batch: int | None,
+        links: bool = True,
     ) -> None:
         self.store, self.client, self.site = store, client, site
         self.namespaces = namespaces
         self.progress = progress
         self.max_batch = batch or (HIGH_BATCH if "apihighlimits" in site.rights else BATCH)
+        self.props = PAGE_PROPS if links else TEXT_PROPS
         self.stored = 0
 
     def report(self, kind: str, total: int | None) -> None:
@@ -247,7 +255,7 @@ class _Run:
         cut = False
         cont: dict[str, Any] = {"continue": ""}
         while True:
-            result = self.client.call({**params, **PAGE_PROPS, **cont})
+            result = self.client.call({**params, **self.props, **cont})
             for item in result.get("query", {}).get("pages", []):
                 if item.get("missing") or item.get("invalid"):
                     missing.append(item["title"])
