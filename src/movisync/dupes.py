@@ -252,9 +252,11 @@ def similarity(a: Sequence[int], b: Sequence[int]) -> float:
     texts too short to say (a shared "Un lieu." proves nothing)."""
     if len(a) < MIN_SKETCH or len(b) < MIN_SKETCH:
         return 0.0
+    both = set(a).intersection(b)
+    if not both:  # most candidate pairs: nothing to sort
+        return 0.0
     k = min(len(a), len(b))
-    union = sorted(set(a) | set(b))[:k]
-    both = set(a) & set(b)
+    union = sorted(set(a).union(b))[:k]
     return sum(1 for h in union if h in both) / len(union)
 
 
@@ -285,7 +287,7 @@ def same_town(a: Features, b: Features) -> str | None:
     département or after the venue) among the places of the other ("Grenoble" matches
     "Grenoble, Isère"; a shared département alone is no match)."""
     for one, other in ((a, b), (b, a)):
-        for first in sorted(one.first_towns):
+        for first in sorted(one.first_towns):  # stable reasons, stable review page
             if _named(first, other.towns):
                 return first
     return None

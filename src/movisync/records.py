@@ -262,9 +262,15 @@ RECORD_VERSION = 2  # bump when Record changes: older cached records are parsed 
 
 
 def cache_key(profile: Profile, redirects: Mapping[str, str], site: SiteInfo) -> str:
-    """Records depend on the profile, the template redirects and the site's names."""
+    """Records depend on the profile (not its [dupes] settings), the template redirects
+    and the site's names."""
     blob = json.dumps(
-        [RECORD_VERSION, profile.raw, sorted(redirects.items()), asdict(site)],
+        [
+            RECORD_VERSION,
+            {k: v for k, v in profile.raw.items() if k != "dupes"},
+            sorted(redirects.items()),
+            asdict(site),
+        ],
         sort_keys=True,
         default=str,
         ensure_ascii=False,
