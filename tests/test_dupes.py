@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 import re
 from dataclasses import replace
 
@@ -10,8 +12,10 @@ import pytest
 from movisync.analysis import find_duplicates
 from movisync.dupes import (
     DupeSettings,
+    block_keys,
     candidates,
     detect_duplicates,
+    distance_m,
     features_of,
     normalize_title,
     score,
@@ -25,6 +29,7 @@ from .test_site import DATA, SITE, cases_of
 
 PROFILE = load_profile()
 SETTINGS = DupeSettings.from_profile(PROFILE)
+SET_UP = (PROFILE, SETTINGS)
 
 
 @pytest.mark.parametrize(("title", "key"), cases_of("dupe-titles.tsv", 2))
@@ -32,9 +37,11 @@ def test_titles_normalise_for_french(title: str, key: str) -> None:
     assert normalize_title(title, SETTINGS).key == key
 
 
-def place(title: str, **fields: str) -> object:
+def place(
+    title: str, body: str = "Un lieu.", template: str = "Tiers-lieu", **fields: str
+) -> object:
     params = "".join(f"|{k}={v}\n" for k, v in fields.items())
-    text = f"{{{{Tiers-lieu\n{params}}}}}\nUn lieu."
+    text = f"{{{{{template}\n{params}}}}}\n{body}"
     page = Page(
         page_id=abs(hash(title)) % 10**9, ns=0, title=title, rev_id=1, timestamp="", text=text
     )
@@ -88,6 +95,83 @@ def test_evidence_is_named_in_the_reasons() -> None:
 )
 def test_hard_negatives_are_never_pairs(a, b) -> None:
     assert pair_of(place(a[0], **a[1]), place(b[0], **b[1])) is None
+
+
+def test_names_that_differ_in_a_word_are_two_places_but_typos_are_one() -> None:
+    for a, b in (
+        ("Coworking La Grange", "Coworking Le Garage"),
+        ("Fablab Le Bocal", "Fablab Le Local"),
+    ):
+        assert pair_of(place(a), place(b)) is None
+    for a, b in (
+        ("Coworking La Grange", "Coworking La Grnage"),
+        ("Fablab Le Bocal", "Fablab Le Bocall"),
+    ):
+        assert pair_of(place(a), place(b)) is not None
+
+
+def event(title: str, **fields: str) -> object:
+    dated = {"Lieu": "La Remise, Die", "Début de l'évènement": "2024-06-01", **fields}
+    return place(title, template="Evenement", **dated)
+
+
+def test_one_event_under_two_names_needs_alike_names_or_one_contact() -> None:
+    assert pair_of(event("Nuit blanche des fablabs"), event("Nuit des fablabs")) is not None
+    assert (
+        pair_of(event("Fête des semences"), event("Atelier vélo")) is None
+    )  # same day, same venue
+    mail = {"Contact": "contact@remise.example.org"}
+    assert pair_of(event("Fête des semences", **mail), event("Troc de graines", **mail)) is not None
+
+
+def text(seed: int, words: int = 80) -> str:
+    """A body of made-up words, different for each seed."""
+    return " ".join(f"mot{seed}x{i}" for i in range(words)) + "."
+
+
+def test_pages_meet_on_their_rarest_text_not_on_boilerplate() -> None:
+    boilerplate = text(0)  # the start of every page: its hashes are everywhere
+    bodies = [f"{boilerplate} {text(n)}" for n in range(1, 120)]
+    bodies += [f"{boilerplate} {text(999)}", f"{boilerplate} {text(999)} {text(1000, 8)}"]
+    items = [
+        features_of(replace(place(f"Page {n}", body=b), type=None), PROFILE, SETTINGS)
+        for n, b in enumerate(bodies)
+    ]
+    found = candidates(items)
+    assert (len(bodies) - 2, len(bodies) - 1) in found  # the copy, found by its own text
+    assert len(found) < 10  # not every page sharing the boilerplate
+
+
+@pytest.mark.parametrize("seed", range(50))
+def test_coordinates_300_m_apart_always_meet(seed: int) -> None:
+    rng = random.Random(seed)
+    lat, lon = rng.uniform(41.3, 51.1), rng.uniform(-5.2, 9.6)  # France and Corsica
+    bearing, degrees = rng.uniform(0, 2 * math.pi), 299 / 111_195  # 299 m along a meridian
+    other = (
+        lat + degrees * math.cos(bearing),
+        lon + degrees * math.sin(bearing) / math.cos(math.radians(lat)),
+    )
+    a, b = (
+        features_of(
+            place(f"Lieu {n}", **{"Coordonnées géo": f"{x:.6f}, {y:.6f}"}), PROFILE, SETTINGS
+        )
+        for n, (x, y) in enumerate(((lat, lon), other))
+    )
+    assert a.coordinates and b.coordinates and distance_m(a.coordinates, b.coordinates) <= 300
+    assert {k for k in block_keys(a) & block_keys(b) if k.startswith("geo:")}
+
+
+def test_a_typo_in_common_words_meets_on_the_rest_of_the_title() -> None:
+    titles = [
+        "Bourse aux plantes des tiers-lieux en Occitanie 2024",
+        "Bourse aux plnates des tiers-lieux en Occitanie 2024",
+        *(f"Bourse aux plantes de Ville{i}" for i in range(60)),  # every word is common
+        *(f"Troc des tiers-lieux en Occitanie {1950 + i}" for i in range(60)),
+        *(f"Forum Ville{i} 2024" for i in range(60)),
+    ]
+    items = [features_of(place(t), PROFILE, SETTINGS) for t in titles]
+    assert (0, 1) in candidates(items)
+    assert detect_duplicates([place(t) for t in titles[:2]], PROFILE).pairs
 
 
 def test_blocking_finds_typos_and_glued_names_without_comparing_all_pairs() -> None:

@@ -1,12 +1,14 @@
 """Near-duplicate pages: block, score, explain. Pure: records in, pairs out.
 
 Record-linkage practice: never compare all pairs. Pages are first put in blocks by cheap
-keys (rare title words and their one-letter deletions, the title without spaces, website
-host, e-mail, map cell, body sketch); only pages sharing a block are scored. A score
-starts from how close the normalised titles are (rapidfuzz) and the evidence decides:
-agreement on website, e-mail, coordinates or town, and long shared passages, count for;
-another town, far-apart coordinates, another year or number, or a subpage relation count
-against. A title alone is never enough: it needs a second agreeing fact.
+keys (rare title words and their one-letter deletions, the title without spaces or
+without one of its words, website host, e-mail, map cell, dates); pages also meet on the
+rarest hashes of their body sketches. Only pages that meet are scored. A score starts
+from how close the normalised titles are (rapidfuzz) and the evidence decides: agreement
+on website, e-mail, coordinates or town, and long shared passages, count for; another
+town, far-apart coordinates, another year or number, a subpage relation or another name
+("Le Garage" / "La Grange") count against. A title alone is never enough: it needs a
+second agreeing fact.
 
 Titles are normalised for French: NFKC, accents and case folded, apostrophes, quotes and
 hyphens as spaces, "tiers lieu(x)" spellings and configured synonyms ("outillothèque" →
@@ -22,6 +24,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from itertools import combinations
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +40,15 @@ MIN_SKETCH = 16
 """Fewer distinct 4-word shingles than this: the body is too short to compare."""
 MAX_BLOCK = 50
 """A block bigger than this (a common word) gives no useful candidates and is skipped."""
+ALIKE = 60
+"""A title score from which two names are loosely alike ("Le Sou de la Vallée" /
+"Monnaie locale de la vallée"): with some shared text or the same dates and place,
+enough."""
+BODY_KEYS = 8
+"""Sketch hashes per page used for blocking on text."""
+GEO_CELL = 0.01
+"""Degrees. Two points less than half a cell apart on both axes (555 m north-south, 350 m
+east-west in northern France) share a cell of one of the four shifted grids."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +60,16 @@ class DupeSettings:
     type_words: tuple[str, ...] = ()
     stop_words: frozenset[str] = frozenset()
     synonyms: tuple[tuple[str, ...], ...] = ()
+
+    @cached_property
+    def synonym_patterns(self) -> tuple[tuple[re.Pattern[str], str], ...]:
+        """One pattern per synonym group, longest words first, replaced by its first word."""
+        longest_first = (sorted(g[1:], key=len, reverse=True) for g in self.synonyms)
+        return tuple(
+            (re.compile(rf"\b(?:{'|'.join(map(re.escape, words))})\b"), group[0])
+            for group, words in zip(self.synonyms, longest_first, strict=True)
+            if words
+        )
 
     @classmethod
     def from_profile(cls, profile: Profile) -> DupeSettings:
@@ -145,9 +167,8 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
     elif qualifier in settings.stop_words:  # "Coopérative des Savoirs (La)": word order
         text, qualifier = f"{qualifier} {text}", ""
     text = re.sub(r"\btiers ?lieux?\b", "tierslieu", text)
-    for group in settings.synonyms:
-        for word in sorted(group[1:], key=len, reverse=True):
-            text = re.sub(rf"\b{re.escape(word)}\b", group[0], text)
+    for pattern, word in settings.synonym_patterns:
+        text = pattern.sub(word, text)
     words = text.split()
     glued = "".join(words)
     content = [w for w in words if w not in settings.stop_words]
@@ -175,6 +196,8 @@ class Features:
     first_towns: frozenset[str] = frozenset()
     """The first place of each town field: the town itself, or the venue for events."""
     sketch: tuple[int, ...] = ()
+    shingles: frozenset[int] = frozenset()
+    """The sketch as a set, or empty when the body is too short to compare."""
     days: frozenset[str] = frozenset()
     """Every day the page's dates cover (ranges filled in), as YYYY-MM-DD."""
     values: Mapping[str, str] = field(default_factory=dict)
@@ -222,6 +245,7 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
         coordinates=coordinates,
         towns=frozenset(towns),
         sketch=record.sketch,
+        shingles=frozenset(record.sketch) if len(record.sketch) >= MIN_SKETCH else frozenset(),
         first_towns=frozenset(first_towns),
         days=_days(dates),
         values={v.name: v.text for v in record.values},
@@ -247,16 +271,14 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
-def similarity(a: Sequence[int], b: Sequence[int]) -> float:
-    """Estimated Jaccard similarity of two bottom-k sketches (sorted hash lists); 0 for
-    texts too short to say (a shared "Un lieu." proves nothing)."""
-    if len(a) < MIN_SKETCH or len(b) < MIN_SKETCH:
-        return 0.0
-    both = set(a).intersection(b)
+def similarity(a: Features, b: Features) -> float:
+    """Estimated Jaccard similarity of two pages' bodies from their bottom-k sketches;
+    0 for texts too short to say (a shared "Un lieu." proves nothing)."""
+    both = a.shingles & b.shingles
     if not both:  # most candidate pairs: nothing to sort
         return 0.0
-    k = min(len(a), len(b))
-    union = sorted(set(a).union(b))[:k]
+    k = min(len(a.sketch), len(b.sketch))
+    union = sorted(a.shingles | b.shingles)[:k]
     return sum(1 for h in union if h in both) / len(union)
 
 
@@ -268,16 +290,18 @@ def block_keys(f: Features) -> set[str]:
             keys.add(f"t:{token}")
             if len(token) >= 5:  # one-letter typos meet on a deletion (symmetric delete)
                 keys.update(f"t:{token[:i]}{token[i + 1 :]}" for i in range(len(token)))
+    words = sorted(f.title.tokens)
+    if len(words) >= 3:  # a typo in a common word: the rest of the title meets
+        keys.update(f"but:{' '.join(words[:i] + words[i + 1 :])}" for i in range(len(words)))
     keys.update(f"host:{h}" for h in f.hosts)
     keys.update(f"mail:{m}" for m in f.emails)
-    if f.coordinates:
-        lat, lon = (round(c / 0.01) for c in f.coordinates)
-        keys.update(f"geo:{lat + i}:{lon + j}" for i in (-1, 0, 1) for j in (-1, 0, 1))
+    if f.coordinates:  # cells of 0.01 degree on four grids shifted by half a cell
+        lat, lon = (c / GEO_CELL for c in f.coordinates)
+        for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)):
+            keys.add(f"geo:{i}{j}:{math.floor(lat + i / 2)}:{math.floor(lon + j / 2)}")
     glued = "".join(f.title.tokens)
     if 5 <= len(glued) <= 40 and not f.title.numbers:  # typos meet on a deletion of the name
         keys.update(f"g:{glued[:i]}{glued[i + 1 :]}" for i in range(len(glued)))
-    # Several body keys: the smallest hashes may be boilerplate whose blocks are skipped.
-    keys.update(f"body:{h}" for h in f.sketch[:8])
     keys.update(f"day:{d}" for d in sorted(f.days)[:3])
     return keys
 
@@ -294,6 +318,8 @@ def same_town(a: Features, b: Features) -> str | None:
 
 
 def candidates(items: Sequence[Features]) -> set[tuple[int, int]]:
+    """The pairs of indexes sharing a block of at most MAX_BLOCK pages, and the pairs
+    sharing text."""
     blocks: dict[str, list[int]] = defaultdict(list)
     for index, f in enumerate(items):
         for key in block_keys(f):
@@ -302,7 +328,23 @@ def candidates(items: Sequence[Features]) -> set[tuple[int, int]]:
     for members in blocks.values():
         if 1 < len(members) <= MAX_BLOCK:
             pairs.update(combinations(members, 2))
-    return pairs
+    return pairs | text_pairs(items)
+
+
+def text_pairs(items: Sequence[Features]) -> set[tuple[int, int]]:
+    """Pairs of indexes whose bodies meet: each page's BODY_KEYS rarest sketch hashes
+    that some other page has too (boilerplate is common, so it is not among them), and
+    the pairs sharing two of them (one shared shingle is a common phrase)."""
+    seen = Counter(h for f in items for h in f.shingles)
+    blocks: dict[int, list[int]] = defaultdict(list)
+    for index, f in enumerate(items):
+        for _, h in sorted((seen[h], h) for h in f.shingles if seen[h] > 1)[:BODY_KEYS]:
+            blocks[h].append(index)
+    shared: Counter[tuple[int, int]] = Counter()
+    for members in blocks.values():
+        if 1 < len(members) <= MAX_BLOCK:
+            shared.update(combinations(members, 2))
+    return {pair for pair, count in shared.items() if count >= 2}
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -315,6 +357,12 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
         return None  # yearly editions, numbered sessions
     if ta.qualifier and tb.qualifier and ta.qualifier != tb.qualifier:
         return None  # "La Fabrique (Lyon)" / "La Fabrique (Rennes)"
+    body = similarity(a, b)
+    same_days = bool(a.days & b.days)
+    title, renamed = _title_score(ta, tb)
+    close = title >= settings.title_threshold and not renamed
+    if body < min(0.15, settings.body_threshold) and not same_days and not close:
+        return None  # no shared text, no shared dates, titles apart: the rules below refuse it
     town = same_town(a, b)
     if a.towns and b.towns and town is None:
         return None  # another town
@@ -323,15 +371,8 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
             return None  # "Le Grenier (Limoges)" and a page in another town
     if a.coordinates and b.coordinates and distance_m(a.coordinates, b.coordinates) > 5000:
         return None
-    if a.days and b.days and not a.days & b.days:
+    if a.days and b.days and not same_days:
         return None  # another edition: the dates do not meet
-    title = max(
-        fuzz.token_sort_ratio(ta.key, tb.key, processor=utils.default_process),
-        fuzz.ratio(ta.glued, tb.glued, processor=utils.default_process),
-    )
-    typo = _typo(ta, tb)
-    if typo and title < 95:
-        title = 95.0  # one or two letters apart: a typo, whatever the ratio of short titles
     reasons = [f"title {round(title)}"]
     agree = 0
     if a.hosts & b.hosts:
@@ -352,21 +393,25 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
     else:
         reasons.append(f"same town ({town})")
     agree += bool(town)
-    same_days = bool(a.days & b.days)
     if same_days:
         reasons.append("same dates")
     same_type = a.type is not None and a.type == b.type
-    if same_type and title >= 95 and not (ta.qualifier or tb.qualifier):
+    if same_type and title >= 95 and not renamed and not (ta.qualifier or tb.qualifier):
         agree += 1
         reasons.append(f"both {a.type}")
-    body = similarity(a.sketch, b.sketch)
     if body >= 0.15:
         reasons.append(f"body {round(100 * body)}% shared")
-    if body >= settings.body_threshold or (body >= 0.2 and same_type) or (body >= 0.15 and town):
+    alike = title >= ALIKE
+    if (
+        body >= settings.body_threshold
+        or (body >= 0.2 and same_type)
+        or (body >= 0.15 and town and alike)
+    ):
         value = max(title, 80 + 20 * body)
-    elif same_days and town:  # one event under two names
+    elif same_days and town and (alike or a.emails & b.emails or a.hosts & b.hosts):
+        # one event under two names: same place, same dates, alike names or one contact
         value = max(title, 85.0)
-    elif title >= settings.title_threshold and (agree or body >= 0.15):
+    elif close and (agree or body >= 0.15):
         value = min(100.0, title + 3 * agree + 20 * body)
     else:
         return None
@@ -376,14 +421,31 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
     return Pair(first, second, round(value), tuple(reasons))
 
 
-def _typo(a: Title, b: Title) -> bool:
-    """One edit apart (a swap counts as one) on titles of 5 letters or more, or two edits
-    apart from 12 letters: "La Ruche" / "La Ruhce", "Sciences" / "Sicences"."""
-    x, y = "".join(a.tokens), "".join(b.tokens)
-    shortest = min(len(x), len(y))
-    if shortest < 5 or x == y:
-        return False
-    return OSA.distance(x, y, score_cutoff=2) <= (2 if shortest >= 12 else 1)
+def _title_score(a: Title, b: Title) -> tuple[float, bool]:
+    """How close two titles are (0-100), and whether they name two things.
+
+    The score is the better of the word-order-free and the glued comparison, at least 95
+    for a typo. Two titles that each have words the other lacks name two things unless
+    those words are a typo apart: "Coworking Le Garage" / "Coworking La Grange" differ in
+    a name, "La Ruche" / "La Ruhce" in a letter."""
+    title = max(
+        fuzz.token_sort_ratio(a.key, b.key, processor=utils.default_process),
+        fuzz.ratio(a.glued, b.glued, processor=utils.default_process),
+    )
+    x = "".join(t for t in a.tokens if t not in b.tokens)
+    y = "".join(t for t in b.tokens if t not in a.tokens)
+    if not x or not y or x == y or a.glued == b.glued:
+        return title, False  # the same words, written apart or together, or words added
+    if min(len("".join(a.tokens)), len("".join(b.tokens))) >= 5 and _typo(x, y):
+        return max(title, 95.0), False
+    return title, True
+
+
+def _typo(x: str, y: str) -> bool:
+    """One edit apart (a swap counts as one) after the same first letter, or two edits
+    apart in words of 8 letters or more: "Ruche" / "Ruhce", "Sciences" / "Sicences"."""
+    distance = OSA.distance(x, y, score_cutoff=2)
+    return x[0] == y[0] and (distance <= 1 or (distance <= 2 and min(len(x), len(y)) >= 8))
 
 
 def _named(word: str, towns: frozenset[str]) -> bool:
@@ -465,7 +527,7 @@ def detect_duplicates(
     duplicate") are never reported."""
     settings = DupeSettings.from_profile(profile)
     if threshold is not None:
-        settings = DupeSettings(**{**settings.__dict__, "threshold": threshold})
+        settings = replace(settings, threshold=threshold)
     kept = [r for r in records if not r.redirect and not r.error]
     items = without_shared_hosts([features_of(r, profile, settings) for r in kept])
     refused = {tuple(sorted(p)) for p in rejected}
