@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 
 from movisync import records as records_module
 from movisync.profile import load_profile
-from movisync.records import build_record, load_records
+from movisync.records import build_record, load_records, paused_gc
 from movisync.store import Page
 
 from .corpus import corpus_pages, corpus_store
@@ -123,3 +125,13 @@ def test_parallel_parsing_gives_the_same_records(tmp_path, monkeypatch) -> None:
     with corpus_store(tmp_path / "b.sqlite") as store:
         serial = load_records(store, PROFILE, workers=1)
     assert parallel == serial and len(serial) > 150
+
+
+def test_garbage_collection_is_paused_then_restored_even_on_errors() -> None:
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError), paused_gc():
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer pause still holds
+        _ = 1 / 0
+    assert gc.isenabled()

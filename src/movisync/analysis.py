@@ -22,6 +22,7 @@ from .records import (
     load_graph,
     load_records,
     page_categories,
+    paused_gc,
     template_categories,
     template_redirects,
 )
@@ -173,7 +174,8 @@ def find_duplicates(
     """Near-duplicate pairs among the store's content pages (of some types only, if
     given), without the pairs on the "not a duplicate" list."""
     _check_types(profile, types)
-    found = [r for r in load_records(store, profile) if not types or r.type in types]
+    with paused_gc():  # many records, no cycles
+        found = [r for r in load_records(store, profile) if not types or r.type in types]
     rejected = [(a, b) for a, b, _, _ in store.not_duplicates()]
     return detect_duplicates(found, profile, rejected=rejected, threshold=threshold)
 

@@ -22,10 +22,9 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from itertools import combinations
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -34,7 +33,7 @@ from rapidfuzz.distance import OSA
 
 from .gaps import parse_day
 from .profile import Profile
-from .records import Record
+from .records import Record, paused_gc
 
 MIN_SKETCH = 16
 """Fewer distinct 4-word shingles than this: the body is too short to compare."""
@@ -42,8 +41,10 @@ MAX_BLOCK = 50
 """A block bigger than this (a common word) gives no useful candidates and is skipped."""
 ALIKE = 60
 """A title score from which two names are loosely alike ("Le Sou de la Vallée" /
-"Monnaie locale de la vallée"): with some shared text or the same dates and place,
-enough."""
+"Monnaie locale de la vallée"). Some shared text, or the same dates, in the same place
+make a pair only with alike names or a shared contact (website, e-mail)."""
+BODY_FLOOR = 0.15
+"""Less body shared than this is a few common phrases: no evidence."""
 BODY_KEYS = 8
 """Sketch hashes per page used for blocking on text."""
 GEO_CELL = 0.01
@@ -179,7 +180,7 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
         tokens=tokens,
         glued=glued,
         qualifier=qualifier,
-        numbers=frozenset(re.findall(r"\d+", text)),
+        numbers=frozenset(re.findall(r"\d+", f"{text} {qualifier}")),
         parent=parent,
     )
 
@@ -273,13 +274,15 @@ def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 def similarity(a: Features, b: Features) -> float:
     """Estimated Jaccard similarity of two pages' bodies from their bottom-k sketches;
-    0 for texts too short to say (a shared "Un lieu." proves nothing)."""
+    0 for texts too short to say (a shared "Un lieu." proves nothing) and below
+    BODY_FLOOR (a few common phrases)."""
     both = a.shingles & b.shingles
-    if not both:  # most candidate pairs: nothing to sort
-        return 0.0
     k = min(len(a.sketch), len(b.sketch))
+    if len(both) < BODY_FLOOR * k:  # most candidate pairs: nothing to sort
+        return 0.0
     union = sorted(a.shingles | b.shingles)[:k]
-    return sum(1 for h in union if h in both) / len(union)
+    shared = sum(1 for h in union if h in both) / len(union)
+    return shared if shared >= BODY_FLOOR else 0.0
 
 
 # --- blocking ----------------------------------------------------------------------------------
@@ -290,7 +293,7 @@ def block_keys(f: Features) -> set[str]:
             keys.add(f"t:{token}")
             if len(token) >= 5:  # one-letter typos meet on a deletion (symmetric delete)
                 keys.update(f"t:{token[:i]}{token[i + 1 :]}" for i in range(len(token)))
-    words = sorted(f.title.tokens)
+    words = sorted([*f.title.tokens, f.title.qualifier] if f.title.qualifier else f.title.tokens)
     if len(words) >= 3:  # a typo in a common word: the rest of the title meets
         keys.update(f"but:{' '.join(words[:i] + words[i + 1 :])}" for i in range(len(words)))
     keys.update(f"host:{h}" for h in f.hosts)
@@ -317,34 +320,50 @@ def same_town(a: Features, b: Features) -> str | None:
     return None
 
 
-def candidates(items: Sequence[Features]) -> set[tuple[int, int]]:
-    """The pairs of indexes sharing a block of at most MAX_BLOCK pages, and the pairs
-    sharing text."""
-    blocks: dict[str, list[int]] = defaultdict(list)
-    for index, f in enumerate(items):
-        for key in block_keys(f):
-            blocks[key].append(index)
-    pairs: set[tuple[int, int]] = set()
-    for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK:
-            pairs.update(combinations(members, 2))
-    return pairs | text_pairs(items)
+def candidates(items: Sequence[Features]) -> Iterator[tuple[int, int]]:
+    """Each pair of indexes (i < j) to score, once: pages sharing a block of at most
+    MAX_BLOCK pages, unless their titles have two different qualifiers, or sharing two of
+    their rarest body hashes (one shared shingle is a common phrase). Pairs are made page
+    by page, never all kept at once."""
+    keyed = _memberships([block_keys(f) for f in items])
+    texts = _memberships(rarest_hashes(items))
+    qualifiers = [f.title.qualifier for f in items]
+    for i, qualifier in enumerate(qualifiers):
+        others = {j for members in keyed[i] for j in members if j > i}
+        if qualifier:  # "La Ruche (Brest)", "La Ruche (Lyon)": only a copied text joins them
+            others = {j for j in others if not qualifiers[j] or qualifiers[j] == qualifier}
+        if texts[i]:
+            shared = Counter(j for members in texts[i] for j in members if j > i)
+            others.update(j for j, count in shared.items() if count >= 2)
+        yield from ((i, j) for j in others)
 
 
-def text_pairs(items: Sequence[Features]) -> set[tuple[int, int]]:
-    """Pairs of indexes whose bodies meet: each page's BODY_KEYS rarest sketch hashes
-    that some other page has too (boilerplate is common, so it is not among them), and
-    the pairs sharing two of them (one shared shingle is a common phrase)."""
+def rarest_hashes(items: Sequence[Features]) -> list[list[int]]:
+    """Each page's BODY_KEYS rarest sketch hashes that some other page has too:
+    boilerplate is common, so it is not among them."""
     seen = Counter(h for f in items for h in f.shingles)
-    blocks: dict[int, list[int]] = defaultdict(list)
-    for index, f in enumerate(items):
-        for _, h in sorted((seen[h], h) for h in f.shingles if seen[h] > 1)[:BODY_KEYS]:
-            blocks[h].append(index)
-    shared: Counter[tuple[int, int]] = Counter()
-    for members in blocks.values():
-        if 1 < len(members) <= MAX_BLOCK:
-            shared.update(combinations(members, 2))
-    return {pair for pair, count in shared.items() if count >= 2}
+    rarest = (sorted((seen[h], h) for h in f.shingles if seen[h] > 1) for f in items)
+    return [[h for _, h in hashes[:BODY_KEYS]] for hashes in rarest]
+
+
+def _memberships(keys: Sequence[Iterable[Hashable]]) -> list[list[list[int]]]:
+    """For each index, the blocks (member lists) it is in, blocks of one page or of more
+    than MAX_BLOCK left out. A block holds an int until its second member (most keys are
+    one page's)."""
+    blocks: dict[Hashable, int | list[int]] = {}
+    for index, page_keys in enumerate(keys):
+        for key in page_keys:
+            members = blocks.setdefault(key, index)
+            if isinstance(members, list):
+                members.append(index)
+            elif members != index:
+                blocks[key] = [members, index]
+    of: list[list[list[int]]] = [[] for _ in keys]
+    for block in blocks.values():
+        if isinstance(block, list) and len(block) <= MAX_BLOCK:
+            for index in block:
+                of[index].append(block)
+    return of
 
 
 # --- scoring ---------------------------------------------------------------------------------
@@ -355,13 +374,14 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
         return None  # a page and its subpages
     if ta.numbers and tb.numbers and ta.numbers != tb.numbers:
         return None  # yearly editions, numbered sessions
-    if ta.qualifier and tb.qualifier and ta.qualifier != tb.qualifier:
-        return None  # "La Fabrique (Lyon)" / "La Fabrique (Rennes)"
     body = similarity(a, b)
+    copied = body >= settings.body_threshold  # a page renamed: its text kept
+    if ta.qualifier and tb.qualifier and ta.qualifier != tb.qualifier and not copied:
+        return None  # "La Fabrique (Lyon)" / "La Fabrique (Rennes)"
     same_days = bool(a.days & b.days)
     title, renamed = _title_score(ta, tb)
     close = title >= settings.title_threshold and not renamed
-    if body < min(0.15, settings.body_threshold) and not same_days and not close:
+    if body < min(BODY_FLOOR, settings.body_threshold) and not same_days and not close:
         return None  # no shared text, no shared dates, titles apart: the rules below refuse it
     town = same_town(a, b)
     if a.towns and b.towns and town is None:
@@ -399,19 +419,14 @@ def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
     if same_type and title >= 95 and not renamed and not (ta.qualifier or tb.qualifier):
         agree += 1
         reasons.append(f"both {a.type}")
-    if body >= 0.15:
+    if body:
         reasons.append(f"body {round(100 * body)}% shared")
-    alike = title >= ALIKE
-    if (
-        body >= settings.body_threshold
-        or (body >= 0.2 and same_type)
-        or (body >= 0.15 and town and alike)
-    ):
+    related = title >= ALIKE or bool(a.emails & b.emails or a.hosts & b.hosts)
+    if copied or (body >= 0.2 and same_type) or (body and town and related):
         value = max(title, 80 + 20 * body)
-    elif same_days and town and (alike or a.emails & b.emails or a.hosts & b.hosts):
-        # one event under two names: same place, same dates, alike names or one contact
+    elif same_days and town and related:  # one event under two names
         value = max(title, 85.0)
-    elif close and (agree or body >= 0.15):
+    elif close and (agree or body):
         value = min(100.0, title + 3 * agree + 20 * body)
     else:
         return None
@@ -432,6 +447,8 @@ def _title_score(a: Title, b: Title) -> tuple[float, bool]:
         fuzz.token_sort_ratio(a.key, b.key, processor=utils.default_process),
         fuzz.ratio(a.glued, b.glued, processor=utils.default_process),
     )
+    if title < ALIKE:
+        return title, True  # far apart (a typo keeps titles above 75)
     x = "".join(t for t in a.tokens if t not in b.tokens)
     y = "".join(t for t in b.tokens if t not in a.tokens)
     if not x or not y or x == y or a.glued == b.glued:
@@ -525,25 +542,27 @@ def detect_duplicates(
     """Near-duplicate pairs among the records (redirects left out), their clusters and,
     for structured pairs, merge proposals. ``rejected`` pairs (a human said "not a
     duplicate") are never reported."""
-    settings = DupeSettings.from_profile(profile)
-    if threshold is not None:
-        settings = replace(settings, threshold=threshold)
-    kept = [r for r in records if not r.redirect and not r.error]
-    items = without_shared_hosts([features_of(r, profile, settings) for r in kept])
-    refused = {tuple(sorted(p)) for p in rejected}
-    found = []
-    scored = candidates(items)
-    for i, j in scored:
-        pair = score(items[i], items[j], settings)
-        if pair is not None and (pair.a, pair.b) not in refused:
-            found.append(pair)
-    found.sort(key=lambda p: (-p.score, p.a, p.b))
-    by_title = {r.title: r for r in kept}
-    merges = [m for p in found if (m := merge_proposal(by_title[p.a], by_title[p.b], profile))]
-    return DupeReport(
-        pairs=tuple(found),
-        clusters=tuple(clusters(found)),
-        merges=tuple(merges),
-        pages=len(kept),
-        candidates=len(scored),
-    )
+    with paused_gc():  # many features and blocks, no cycles
+        settings = DupeSettings.from_profile(profile)
+        if threshold is not None:
+            settings = replace(settings, threshold=threshold)
+        kept = [r for r in records if not r.redirect and not r.error]
+        items = without_shared_hosts([features_of(r, profile, settings) for r in kept])
+        refused = {tuple(sorted(p)) for p in rejected}
+        found = []
+        scored = 0
+        for i, j in candidates(items):
+            scored += 1
+            pair = score(items[i], items[j], settings)
+            if pair is not None and (pair.a, pair.b) not in refused:
+                found.append(pair)
+        found.sort(key=lambda p: (-p.score, p.a, p.b))
+        by_title = {r.title: r for r in kept}
+        merges = [m for p in found if (m := merge_proposal(by_title[p.a], by_title[p.b], profile))]
+        return DupeReport(
+            pairs=tuple(found),
+            clusters=tuple(clusters(found)),
+            merges=tuple(merges),
+            pages=len(kept),
+            candidates=scored,
+        )

@@ -9,6 +9,7 @@ Parsing uses every core (one process per core) when there is enough to parse.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import os
@@ -16,6 +17,7 @@ import re
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -255,6 +257,20 @@ def body_sketch(text: str, size: int = SKETCH_SIZE) -> tuple[int, ...]:
     shingles = {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
     shingles.discard("")
     return tuple(sorted({zlib.crc32(s.encode()) for s in shingles})[:size])
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Cyclic garbage collection paused while many long-lived objects are made (records,
+    features, blocks): each collection would walk them all again, making big stores
+    slower than linear. Records and features hold no reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 # --- loading with the cache ---------------------------------------------------------------
