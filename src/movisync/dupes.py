@@ -47,9 +47,10 @@ BODY_FLOOR = 0.15
 """Less body shared than this is a few common phrases: no evidence."""
 BODY_KEYS = 8
 """Sketch hashes per page used for blocking on text."""
-GEO_CELL = 0.01
-"""Degrees. Two points less than half a cell apart on both axes (555 m north-south, 350 m
-east-west in northern France) share a cell of one of the four shifted grids."""
+GEO_CELL = (0.006, 0.009)
+"""Degrees of latitude and longitude. Two points less than half a cell apart on both
+axes (333 m north-south; east-west 315 m at Dunkirk, more further south) share a cell of
+one of the four grids shifted by half a cell: places 300 m apart always meet."""
 
 
 @dataclass(frozen=True)
@@ -298,8 +299,8 @@ def block_keys(f: Features) -> set[str]:
         keys.update(f"but:{' '.join(words[:i] + words[i + 1 :])}" for i in range(len(words)))
     keys.update(f"host:{h}" for h in f.hosts)
     keys.update(f"mail:{m}" for m in f.emails)
-    if f.coordinates:  # cells of 0.01 degree on four grids shifted by half a cell
-        lat, lon = (c / GEO_CELL for c in f.coordinates)
+    if f.coordinates:
+        lat, lon = (c / cell for c, cell in zip(f.coordinates, GEO_CELL, strict=True))
         for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)):
             keys.add(f"geo:{i}{j}:{math.floor(lat + i / 2)}:{math.floor(lon + j / 2)}")
     glued = "".join(f.title.tokens)
