@@ -8,7 +8,7 @@ import pytest
 
 from movisync import records as records_module
 from movisync.profile import load_profile
-from movisync.records import build_record, load_records, paused_gc
+from movisync.records import build_record, load_graph, load_records, paused_gc
 from movisync.store import Page
 
 from .corpus import corpus_pages, corpus_store
@@ -135,3 +135,28 @@ def test_garbage_collection_is_paused_then_restored_even_on_errors() -> None:
         assert not gc.isenabled()  # the outer pause still holds
         _ = 1 / 0
     assert gc.isenabled()
+
+
+def test_links_of_pages_without_a_link_table_are_read_once_per_revision(
+    tmp_path, monkeypatch
+) -> None:
+    with corpus_store(tmp_path / "s.sqlite") as store:  # like a dump: no link table
+        first = load_graph(store)
+        calls: list[str] = []
+        real = records_module.parse_links
+
+        def counting(p, site):  # type: ignore[no-untyped-def]
+            calls.append(p.title)
+            return real(p, site)
+
+        monkeypatch.setattr(records_module, "parse_links", counting)
+        assert load_graph(store) == first
+        assert calls == []
+        changed = store.page("La Bobine")
+        with store.transaction():
+            revised = {**changed.__dict__, "rev_id": changed.rev_id + 1}
+            store.apply([Page(**{**revised, "text": changed.text + "\n[[Page nouvelle]]"})])
+        again = load_graph(store)
+    assert calls == ["La Bobine"]
+    assert again.inbound["Page nouvelle"] == {"La Bobine"}
+    assert first.inbound.get("Page nouvelle") is None

@@ -386,21 +386,29 @@ def load_graph(store: Store, *, ignore_prefix: str = "") -> LinkGraph:
     existing: set[str] = set()
     redirects: dict[str, str] = {}
     inbound: dict[str, set[str]] = {}
-    unlinked: list[int] = []
-    for page_id, title, redirect, links in store.link_table():
+    unlinked: dict[int, tuple[int, str]] = {}
+    for page_id, rev_id, title, redirect, links in store.link_table():
         existing.add(title)
         if ignore_prefix and (title == ignore_prefix or title.startswith(f"{ignore_prefix}/")):
             continue
         if redirect:
             redirects[title] = redirect
         if not links:
-            unlinked.append(page_id)
+            unlinked[page_id] = (rev_id, title)
         for target in links:
             inbound.setdefault(target, set()).add(title)
-    # Pages from a dump have no link table: read their links from the text.
-    for page in store.pages(ids=unlinked):
-        for target in parse_links(page, site):
-            inbound.setdefault(target, set()).add(page.title)
+    # Pages from a dump have no link table: their links are read from the text, once
+    # per revision (cached in the store).
+    cached = store.text_links()
+    stale = [i for i, (rev_id, _) in unlinked.items() if cached.get(i, (None,))[0] != rev_id]
+    read = [(page.page_id, page.rev_id, parse_links(page, site)) for page in store.pages(ids=stale)]
+    if read:
+        with store.transaction():
+            store.save_text_links(read)
+    cached.update((page_id, (rev_id, links)) for page_id, rev_id, links in read)
+    for page_id, (_, title) in unlinked.items():
+        for target in cached.get(page_id, (0, ()))[1]:
+            inbound.setdefault(target, set()).add(title)
     namespaces = store.state("namespaces") or sorted({store_ns for store_ns in store.counts()})
     return LinkGraph(
         existing=frozenset(existing),

@@ -71,6 +71,12 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE TABLE snapshots (id INTEGER PRIMARY KEY, at TEXT NOT NULL, data TEXT NOT NULL);
     """,
+    # 7: links read from the wikitext of pages the wiki gave no link table for (dumps),
+    # by revision, so that they are parsed once.
+    """
+    CREATE TABLE text_links (page_id INTEGER PRIMARY KEY, rev_id INTEGER NOT NULL,
+                             links TEXT NOT NULL);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -312,6 +318,7 @@ class Store:
 
     def _delete(self, page_id: int) -> None:
         self._forget_links(page_id)
+        self.db.execute("DELETE FROM text_links WHERE page_id = ?", (page_id,))
         self.db.execute("DELETE FROM pages WHERE page_id = ?", (page_id,))
 
     def sweep(self, *, namespaces: Iterable[int], seen_before: int) -> int:
@@ -354,14 +361,30 @@ class Store:
         sql = f"SELECT page_id, rev_id FROM pages WHERE ns IN ({','.join('?' * len(args))})"
         return {row[0]: row[1] for row in self.db.execute(sql, args)}
 
-    def link_table(self) -> Iterator[tuple[int, str, str | None, tuple[str, ...]]]:
-        """(page id, title, redirect target, links) of every page, without its text."""
+    def link_table(self) -> Iterator[tuple[int, int, str, str | None, tuple[str, ...]]]:
+        """(page id, revision id, title, redirect target, links) of every page, without
+        its text."""
         sql = (
-            "SELECT page_id, title, redirect, (SELECT group_concat(target, char(31)) "
+            "SELECT page_id, rev_id, title, redirect, (SELECT group_concat(target, char(31)) "
             "FROM links l WHERE l.page_id = p.page_id) FROM pages p"
         )
-        for page_id, title, redirect, links in self.db.execute(sql):
-            yield page_id, title, redirect, tuple(links.split("\x1f")) if links else ()
+        for page_id, rev_id, title, redirect, links in self.db.execute(sql):
+            yield page_id, rev_id, title, redirect, tuple(links.split("\x1f")) if links else ()
+
+    def text_links(self) -> dict[int, tuple[int, tuple[str, ...]]]:
+        """Links read from pages' text: page id to (revision id, links)."""
+        return {
+            page_id: (rev_id, tuple(links.split("\x1f")) if links else ())
+            for page_id, rev_id, links in self.db.execute("SELECT * FROM text_links")
+        }
+
+    def save_text_links(self, rows: Iterable[tuple[int, int, tuple[str, ...]]]) -> None:
+        """Keep links read from text (page id, revision id, links); call inside a
+        transaction."""
+        self.db.executemany(
+            "INSERT OR REPLACE INTO text_links VALUES (?, ?, ?)",
+            ((page_id, rev_id, "\x1f".join(links)) for page_id, rev_id, links in rows),
+        )
 
     def _select(self, where: str, args: tuple[object, ...]) -> Iterator[Page]:
         sql = (
