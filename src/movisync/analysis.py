@@ -64,15 +64,17 @@ def find_gaps(
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown:
         raise ConfigError(f"unknown gap kind(s) {', '.join(unknown)}; known: {', '.join(KINDS)}")
-    found = load_records(store, profile)
+    with paused_gc():  # many records, no cycles
+        found = load_records(store, profile)
     status = None
     if check_links:  # only the websites of the pages asked for
         chosen = [
             r for r in found if (not types or r.type in types) and (not pages or r.title in pages)
         ]
         status = _link_status(store, profile, chosen, link_max_age_days, contact)
-    graph = load_graph(store, ignore_prefix=curated_prefix(store, curated))
-    report = detect_gaps(found, profile, graph, link_status=status)
+    with paused_gc():
+        graph = load_graph(store, ignore_prefix=curated_prefix(store, curated))
+        report = detect_gaps(found, profile, graph, link_status=status)
     kept = tuple(
         g
         for g in report.gaps
