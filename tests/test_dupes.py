@@ -54,6 +54,7 @@ def pair_of(a: object, b: object):  # type: ignore[no-untyped-def]
 
 def test_a_title_alone_is_not_enough() -> None:
     assert pair_of(place("Le Bocal"), place("Le Bocal")) is not None  # same type, same title
+    assert pair_of(place("Le Bocal", body=""), place("Le Bocal", body="")) is not None  # empty
     free_a = replace(place("Le Bocal"), type=None, typed_by=None, values=())
     free_b = replace(place("Le Bocal"), type=None, typed_by=None, values=())
     assert pair_of(free_a, free_b) is None

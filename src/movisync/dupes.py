@@ -279,7 +279,7 @@ def similarity(a: Features, b: Features) -> float:
     BODY_FLOOR (a few common phrases)."""
     both = a.shingles & b.shingles
     k = min(len(a.sketch), len(b.sketch))
-    if len(both) < BODY_FLOOR * k:  # most candidate pairs: nothing to sort
+    if not both or len(both) < BODY_FLOOR * k:  # most candidate pairs: nothing to sort
         return 0.0
     union = sorted(a.shingles | b.shingles)[:k]
     shared = sum(1 for h in union if h in both) / len(union)
@@ -288,6 +288,8 @@ def similarity(a: Features, b: Features) -> float:
 
 # --- blocking ----------------------------------------------------------------------------------
 def block_keys(f: Features) -> set[str]:
+    """The page's blocking keys, by kind ("t:" a title word, "host:", "geo:"...); the
+    body's keys are apart (rarest_hashes)."""
     keys = {f"glued:{f.title.glued}", f"sorted:{' '.join(sorted(f.title.tokens))}"}
     for token in f.title.tokens:
         if len(token) >= 3:
