@@ -64,16 +64,15 @@ def find_gaps(
     unknown = sorted(set(kinds) - set(KINDS))
     if unknown:
         raise ConfigError(f"unknown gap kind(s) {', '.join(unknown)}; known: {', '.join(KINDS)}")
-    with paused_gc():  # many records, no cycles
-        found = load_records(store, profile)
+    found = load_records(store, profile)
     status = None
     if check_links:  # only the websites of the pages asked for
         chosen = [
             r for r in found if (not types or r.type in types) and (not pages or r.title in pages)
         ]
         status = _link_status(store, profile, chosen, link_max_age_days, contact)
-    with paused_gc():
-        graph = load_graph(store, ignore_prefix=curated_prefix(store, curated))
+    graph = load_graph(store, ignore_prefix=curated_prefix(store, curated))
+    with paused_gc():  # many gaps, no cycles
         report = detect_gaps(found, profile, graph, link_status=status)
     kept = tuple(
         g
@@ -176,8 +175,7 @@ def find_duplicates(
     """Near-duplicate pairs among the store's content pages (of some types only, if
     given), without the pairs on the "not a duplicate" list."""
     _check_types(profile, types)
-    with paused_gc():  # many records, no cycles
-        found = [r for r in load_records(store, profile) if not types or r.type in types]
+    found = [r for r in load_records(store, profile) if not types or r.type in types]
     rejected = [(a, b) for a, b, _, _ in store.not_duplicates()]
     return detect_duplicates(found, profile, rejected=rejected, threshold=threshold)
 

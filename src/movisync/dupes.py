@@ -535,6 +535,7 @@ def without_shared_hosts(items: list[Features]) -> list[Features]:
     return [replace(f, hosts=f.hosts - shared) if f.hosts & shared else f for f in items]
 
 
+@paused_gc()  # many features and blocks, no cycles
 def detect_duplicates(
     records: Sequence[Record],
     profile: Profile,
@@ -545,27 +546,26 @@ def detect_duplicates(
     """Near-duplicate pairs among the records (redirects left out), their clusters and,
     for structured pairs, merge proposals. ``rejected`` pairs (a human said "not a
     duplicate") are never reported."""
-    with paused_gc():  # many features and blocks, no cycles
-        settings = DupeSettings.from_profile(profile)
-        if threshold is not None:
-            settings = replace(settings, threshold=threshold)
-        kept = [r for r in records if not r.redirect and not r.error]
-        items = without_shared_hosts([features_of(r, profile, settings) for r in kept])
-        refused = {tuple(sorted(p)) for p in rejected}
-        found = []
-        scored = 0
-        for i, j in candidates(items):
-            scored += 1
-            pair = score(items[i], items[j], settings)
-            if pair is not None and (pair.a, pair.b) not in refused:
-                found.append(pair)
-        found.sort(key=lambda p: (-p.score, p.a, p.b))
-        by_title = {r.title: r for r in kept}
-        merges = [m for p in found if (m := merge_proposal(by_title[p.a], by_title[p.b], profile))]
-        return DupeReport(
-            pairs=tuple(found),
-            clusters=tuple(clusters(found)),
-            merges=tuple(merges),
-            pages=len(kept),
-            candidates=scored,
-        )
+    settings = DupeSettings.from_profile(profile)
+    if threshold is not None:
+        settings = replace(settings, threshold=threshold)
+    kept = [r for r in records if not r.redirect and not r.error]
+    items = without_shared_hosts([features_of(r, profile, settings) for r in kept])
+    refused = {tuple(sorted(p)) for p in rejected}
+    found = []
+    scored = 0
+    for i, j in candidates(items):
+        scored += 1
+        pair = score(items[i], items[j], settings)
+        if pair is not None and (pair.a, pair.b) not in refused:
+            found.append(pair)
+    found.sort(key=lambda p: (-p.score, p.a, p.b))
+    by_title = {r.title: r for r in kept}
+    merges = [m for p in found if (m := merge_proposal(by_title[p.a], by_title[p.b], profile))]
+    return DupeReport(
+        pairs=tuple(found),
+        clusters=tuple(clusters(found)),
+        merges=tuple(merges),
+        pages=len(kept),
+        candidates=scored,
+    )

@@ -294,6 +294,7 @@ def cache_key(profile: Profile, redirects: Mapping[str, str], site: SiteInfo) ->
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
+@paused_gc()  # many records, no cycles
 def load_records(
     store: Store,
     profile: Profile,
@@ -378,6 +379,7 @@ def record_from_json(text: str) -> Record:
     return Record(**data)
 
 
+@paused_gc()
 def load_graph(store: Store, *, ignore_prefix: str = "") -> LinkGraph:
     """The link graph over every stored page (all pulled namespaces). Links from pages
     under ``ignore_prefix`` (movisync's own curated pages, which link to everything) do

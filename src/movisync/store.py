@@ -373,9 +373,10 @@ class Store:
 
     def text_links(self) -> dict[int, tuple[int, tuple[str, ...]]]:
         """Links read from pages' text: page id to (revision id, links)."""
+        rows = self.db.execute("SELECT page_id, rev_id, links FROM text_links")
         return {
             page_id: (rev_id, tuple(links.split("\x1f")) if links else ())
-            for page_id, rev_id, links in self.db.execute("SELECT * FROM text_links")
+            for page_id, rev_id, links in rows
         }
 
     def save_text_links(self, rows: Iterable[tuple[int, int, tuple[str, ...]]]) -> None:
