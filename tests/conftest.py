@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from movisync.client import WikiClient
+from movisync.wiki import Wiki, WikiClient
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_WIKI = ROOT / "scripts" / "local-wiki"
@@ -32,13 +32,13 @@ class LocalWiki:
     folder: Path
     credentials: dict[str, dict[str, str]]
 
-    def client(self, role: str | None = None, **options: float) -> WikiClient:
-        """A client for this wiki, logged in as ``bot``, ``admin`` or ``human``."""
+    def client(self, role: str | None = None, **options: float) -> Wiki:
+        """This wiki's API, logged in as ``bot``, ``admin`` or ``human``."""
         client = WikiClient(self.api, contact="movisync tests", backoff=0.05, **options)  # type: ignore[arg-type]
         if role:
             creds = self.credentials[role]
             client.login(creds["username"], creds["password"])
-        return client
+        return Wiki(client)
 
 
 def start_wiki(folder: Path, port: int, *extra: str) -> LocalWiki:

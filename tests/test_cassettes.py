@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from movisync.client import WikiClient
 from movisync.store import Store
 from movisync.sync import pull
+from movisync.wiki import Wiki, WikiClient
 
 from .conftest import DEFAULT_PORT, ROOT
-from .corpus import corpus_pages
+from .helpers import corpus_pages
 
 pytestmark = [pytest.mark.cassette, pytest.mark.vcr]
 API = f"http://127.0.0.1:{DEFAULT_PORT}/api.php"
@@ -37,8 +37,8 @@ def _wiki_when_recording(request) -> None:
         request.getfixturevalue("local_wiki")
 
 
-def client() -> WikiClient:
-    return WikiClient(API, contact="movisync tests", backoff=0.01)
+def client() -> Wiki:
+    return Wiki(WikiClient(API, contact="movisync tests", backoff=0.01))
 
 
 def expected(namespaces: set[str]) -> dict[str, str]:

@@ -185,16 +185,3 @@ class TestReadingTheStore:
         assert any(r["in_profile"] == "never used" for r in rows)
         inferred = run("schema", "--infer").stdout
         assert "[types.tiers-lieu]" in inferred and 'category = "Tiers-lieu"' in inferred
-
-
-def test_two_runs_never_overlap(tmp_path):
-    from movisync.job import RunLocked, lock
-
-    with (
-        lock(tmp_path / "run.lock"),
-        pytest.raises(RunLocked, match="another movisync run"),
-        lock(tmp_path / "run.lock"),
-    ):
-        pass
-    with lock(tmp_path / "run.lock"):  # released: the next run goes
-        pass

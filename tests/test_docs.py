@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import re
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner
 
+import movisync
 from movisync.cli import main
+
+from .helpers import corpus_store
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -28,3 +34,29 @@ def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
 def test_the_readme_starts_with_the_two_commands() -> None:
     head = README[: README.index("## Using it")]
     assert "scripts/demo" in head and "scripts/test" in head
+
+
+def library_section() -> str:
+    return README.split("## Library\n", 1)[1].split("\n## ", 1)[0]
+
+
+def test_the_public_api_and_the_readme_name_the_same_things() -> None:
+    listed = library_section().split("importable from `movisync` itself:", 1)[1]
+    named = set(re.findall(r"`([A-Za-z_]\w*)`", listed))
+    public = set(movisync.__all__) - {"__version__"}
+    assert public - named == set(), "public but not in the README's library section"
+    assert named - public == set(), "in the README's library section but not public"
+    assert all(getattr(movisync, name) is not None for name in public)
+
+
+def test_the_readme_library_example_runs(tmp_path, monkeypatch) -> None:
+    code = library_section().split("```python\n", 1)[1].split("```", 1)[0]
+    corpus_store(tmp_path / "movisync.sqlite").close()
+    monkeypatch.chdir(tmp_path)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, "README.md", "exec"), {})
+    printed = out.getvalue().splitlines()
+    assert "Fablab des Trois Rivières invalid_value Theme" in printed
+    kinds = [f" {k} " for k in movisync.GapKind]
+    assert printed and all(any(k in f" {line} " for k in kinds) for line in printed)

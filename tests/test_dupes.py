@@ -9,23 +9,22 @@ from dataclasses import replace
 
 import pytest
 
-from movisync.analysis import find_duplicates
 from movisync.dupes import (
     DupeSettings,
     block_keys,
     candidates,
     detect_duplicates,
-    distance_m,
     features_of,
     normalize_title,
     score,
 )
+from movisync.kinds import distance_m
 from movisync.profile import load_profile
 from movisync.records import Value, build_record
 from movisync.store import Page
+from movisync.workspace import Workspace
 
-from .corpus import corpus_store
-from .test_site import DATA, SITE, cases_of
+from .helpers import DATA, SITE, cases_of, corpus_store
 
 PROFILE = load_profile()
 SETTINGS = DupeSettings.from_profile(PROFILE)
@@ -235,7 +234,7 @@ def test_conflicting_values_are_left_to_a_human() -> None:
 
 
 def test_values_stay_values() -> None:
-    assert Value("x", "y", "y").items == ()
+    assert Value("x", "y").items == ()
 
 
 def labelled_pairs() -> dict[tuple[str, str], tuple[str, str]]:
@@ -256,7 +255,7 @@ def labelled_pairs() -> dict[tuple[str, str], tuple[str, str]]:
 def test_precision_and_recall_on_the_labelled_set(tmp_path) -> None:
     labels = labelled_pairs()
     with corpus_store(tmp_path / "s.sqlite", with_dupes=True) as store:
-        report = find_duplicates(store, PROFILE)
+        report = Workspace(store, profile=PROFILE).duplicates()
     found = {(p.a, p.b) for p in report.pairs}
     true = {pair for pair, (label, _) in labels.items() if label == "dup"}
     assert len(true) >= 60 and len(labels) - len(true) >= 40

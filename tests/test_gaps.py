@@ -4,33 +4,38 @@ from __future__ import annotations
 
 import pytest
 
-from movisync.analysis import find_gaps
-from movisync.gaps import invalid, is_empty
+from movisync.dump import load_dump
+from movisync.gaps import LABELS, GapKind, invalid, is_empty
 from movisync.profile import FieldSpec, load_profile
 from movisync.records import Value
 from movisync.store import Store
 from movisync.sync import pull
 from movisync.templates import first_url, value_text
+from movisync.workspace import Workspace
 
-from .test_site import DATA, cases_of
+from .helpers import DATA, SITE, cases_of, corpus_store, expected_gaps, found_gaps
 from .wikiedit import Editor
 
 PROFILE = load_profile()
+TYPES = {"": 37, "tiers-lieu": 38, "commun": 21, "document": 21, "projet": 16, "evenement": 16}
 
 
-def expected_gaps() -> set[tuple[str, str, str]]:
-    rows = cases_of("expected-gaps.tsv", 3)
-    return {(page, kind, field) for page, kind, field in rows}
+def find_gaps(store, profile=PROFILE, **filters):  # type: ignore[no-untyped-def]
+    return Workspace(store, profile=profile).gaps(**filters)
 
 
-def found(report) -> set[tuple[str, str, str]]:
-    rows = set()
-    for gap in report.gaps:
-        field = gap.field or "-"
-        if gap.kind == "red_link":
-            field = gap.detail.split("links to ", 1)[1].rsplit(", which", 1)[0][1:-1]
-        rows.add((gap.page, gap.kind, field))
-    return rows
+def test_every_labelled_gap_is_found_offline_and_nothing_else(tmp_path):
+    with corpus_store(tmp_path / "s.sqlite", accueil=True) as store:  # links read from text
+        report = find_gaps(store)
+    expected = expected_gaps()
+    assert found_gaps(report) - expected == set(), "found but not labelled"
+    assert expected - found_gaps(report) == set(), "labelled but not found"
+    assert report.pages == TYPES
+    assert report.errors == ()
+
+
+def test_every_gap_kind_has_its_label():
+    assert set(LABELS) == set(GapKind)
 
 
 @pytest.mark.live
@@ -39,16 +44,9 @@ def test_every_labelled_gap_is_found_and_nothing_else(local_wiki, tmp_path):
         pull(store, local_wiki.client())
         report = find_gaps(store, PROFILE)
     expected = expected_gaps()
-    assert found(report) - expected == set(), "found but not labelled"
-    assert expected - found(report) == set(), "labelled but not found"
-    assert report.pages == {
-        "": 37,
-        "tiers-lieu": 38,
-        "commun": 21,
-        "document": 21,
-        "projet": 16,
-        "evenement": 16,
-    }
+    assert found_gaps(report) - expected == set(), "found but not labelled"
+    assert expected - found_gaps(report) == set(), "labelled but not found"
+    assert report.pages == TYPES
     assert report.errors == ()
 
 
@@ -92,18 +90,19 @@ def test_a_page_changed_on_the_wiki_shows_its_new_gaps_after_an_incremental_pull
 
 def spec_for(kind: str) -> FieldSpec:
     if kind.startswith("multi-enum:"):
-        return FieldSpec(
-            "x", kind="multi-enum", values=PROFILE.type("tiers-lieu").field("Theme").values
-        )
-    return FieldSpec("x", kind=kind)
+        themes = PROFILE.type("tiers-lieu").field("Theme").values
+        return FieldSpec("x", kind="text", multi=True, values=themes)
+    return FieldSpec("x", kind=kind, multi=kind == "licence")
 
 
 @pytest.mark.parametrize(("kind", "text", "reason"), cases_of("values.tsv", 3))
 def test_value_rules(kind: str, text: str, reason: str) -> None:
     spec = spec_for(kind)
-    shown = (first_url(text) or value_text(text)) if kind == "url" else value_text(text)
+    shown = value_text(text, SITE)
+    if kind == "url":
+        shown = first_url(text, SITE) or shown
     items = tuple(i.strip() for i in shown.split(",") if i.strip()) if spec.multi else ()
-    verdict = invalid(spec, Value("x", text, shown, items), PROFILE)
+    verdict = invalid(spec, Value("x", shown, items), PROFILE)
     if reason == "-":
         assert verdict is None
     else:
@@ -125,8 +124,6 @@ def test_real_values_are_not_empty() -> None:
 @pytest.mark.live
 def test_a_dump_store_gets_the_same_field_gaps_as_an_api_store(local_wiki, tmp_path):
     import urllib.request
-
-    from movisync.sync import load_dump
 
     export = (
         local_wiki.api + "?action=query&generator=allpages&gapnamespace=0&gaplimit=max"
@@ -153,5 +150,5 @@ def test_a_dump_store_gets_the_same_field_gaps_as_an_api_store(local_wiki, tmp_p
         "no_template",
     }
     expected = {row for row in expected_gaps() if row[1] in field_kinds}
-    assert {row for row in found(from_dump) if row[1] in field_kinds} == expected
+    assert {row for row in found_gaps(from_dump) if row[1] in field_kinds} == expected
     assert from_dump.pages["tiers-lieu"] == 38  # typed through template redirects and categories

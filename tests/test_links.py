@@ -8,12 +8,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from movisync import analysis
 from movisync.links import check_urls
 from movisync.profile import load_profile
 from movisync.store import Page
+from movisync.workspace import Workspace
 
-from .corpus import corpus_store
+from .helpers import corpus_store
 
 
 @pytest.fixture
@@ -89,12 +89,11 @@ def test_dead_links_become_gaps_and_checks_are_cached(tmp_path, websites) -> Non
             with store.transaction():
                 store.apply([Page(**{**page.__dict__, "rev_id": 2, "text": text})])
         both = ["La Fabrique (Lyon)", "La Fabrique (Rennes)"]
-        report = analysis.find_gaps(
-            store, profile, kinds=["dead_link"], pages=both, check_links=True, contact="tests"
-        )
+        ws = Workspace(store, profile=profile, contact="tests")
+        report = ws.gaps(kinds=["dead_link"], pages=both, check_links=True)
         asked = len(seen)
-        again = analysis.find_gaps(
-            store, profile, kinds=["dead_link"], pages=both, check_links=True
+        again = Workspace(store, profile=profile).gaps(
+            kinds=["dead_link"], pages=both, check_links=True
         )
     assert [(g.page, g.field) for g in report.gaps] == [("La Fabrique (Rennes)", "url")]
     assert "HTTP 404" in report.gaps[0].detail

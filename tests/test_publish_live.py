@@ -8,8 +8,7 @@ from dataclasses import replace
 import pytest
 from click.testing import CliRunner
 
-from movisync import job
-from movisync.cli import main
+from movisync.cli import main, workspace
 from movisync.config import load_settings
 from movisync.profile import load_profile
 from movisync.publish import BEGIN, END, block_content
@@ -48,16 +47,15 @@ def setup(fresh_wiki, tmp_path_factory):
 
 
 def plan_and_apply(settings, **options):
-    client = job.client_for(settings)
-    with Store(settings.store) as store:
-        pull(store, client)
-        made = job.plan(store, client, PROFILE, settings, **options)
-        result = job.apply(made, store, client, PROFILE, settings, **options)
+    with workspace(settings) as ws:
+        ws.pull()
+        made = ws.plan(**options)
+        result = ws.apply(made, **options)
     return made, result
 
 
 def text_of(wiki, title: str) -> str:
-    result = wiki.client().call(
+    result = wiki.client().client.call(
         {
             "action": "query",
             "titles": title,
@@ -102,13 +100,12 @@ def test_2_human_text_outside_the_markers_is_kept_byte_for_byte(setup):
 def test_3_a_human_edit_between_plan_and_apply_is_a_conflict_nothing_lost(setup):
     wiki, settings, human, _ = setup
     human.edit("Le Quai Neuf", "{{Tiers-lieu|Titre=Le Quai Neuf|location=Sète}}\nTexte.")
-    client = job.client_for(settings)
-    with Store(settings.store) as store:
-        pull(store, client)
-        made = job.plan(store, client, PROFILE, settings)
+    with workspace(settings) as ws:
+        ws.pull()
+        made = ws.plan()
         assert PLACES in [e.title for e in made.edits]
         human.edit(PLACES, text_of(wiki, PLACES) + "\nAjout pendant le plan.")
-        result = job.apply(made, store, client, PROFILE, settings)
+        result = ws.apply(made)
     assert PLACES in [a.title for a in result.applied]
     text = text_of(wiki, PLACES)
     assert text.endswith("Ajout pendant le plan.") and "[[:Le Quai Neuf]]" in text
@@ -139,15 +136,14 @@ def test_5_nobots_stop_page_and_protection_are_honoured(setup):
     admin._post(action="protect", title=communs, protections="edit=sysop", reason="test")
     human.edit("Un dernier commun", "{{Commun|shortDescription=y|Theme=Autre}}\nTexte.")
     human.edit("Un dernier événement", "{{Evenement|Titre=Fête|Lieu=Albi}}\nTexte.")
-    client = job.client_for(settings)
-    with Store(settings.store) as store:
-        pull(store, client)
-        made = job.plan(store, client, PROFILE, settings)
+    with workspace(settings) as ws:
+        ws.pull()
+        made = ws.plan()
     reasons = {s.title: s.reason for s in made.skipped}
     assert reasons[events] == "nobots" and reasons[communs] == "protected"
     human.edit("Movilab:Movisync/Arrêt", "STOP : on vérifie les listes.")
-    with Store(settings.store) as store:
-        result = job.apply(made, store, client, PROFILE, settings)
+    with workspace(settings) as ws:
+        result = ws.apply(made)
     assert result.stopped and result.applied == ()
     human.edit("Movilab:Movisync/Arrêt", "Vous pouvez reprendre.")
 
@@ -174,7 +170,7 @@ def test_7_hostile_values_cannot_add_categories_or_templates(setup):
     from movisync.store import Page
 
     site = from_api(
-        wiki.client().call(
+        wiki.client().client.call(
             {
                 "action": "query",
                 "meta": "siteinfo",
@@ -184,11 +180,9 @@ def test_7_hostile_values_cannot_add_categories_or_templates(setup):
     )
     record = build_record(Page(1, 0, "Piège", 1, "2026-11-28T00:00:00Z", text), PROFILE, site, {})
     # What a field may hold once read (e.g. from <nowiki>...</nowiki> on the page).
-    record = replace(
-        record, values=tuple(Value(n, hostile, hostile) for n in ("Titre", "location"))
-    )
-    block = directory([record], PROFILE.type("tiers-lieu"), "X")
-    parsed = wiki.client().call(
+    record = replace(record, values=tuple(Value(n, hostile) for n in ("Titre", "location")))
+    block = directory([record], PROFILE.type("tiers-lieu"), "X", PROFILE.words, "Modèle")
+    parsed = wiki.client().client.call(
         {
             "action": "parse",
             "text": block.text,

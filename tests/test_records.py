@@ -3,31 +3,19 @@
 from __future__ import annotations
 
 import gc
+from dataclasses import replace
 
 import pytest
 
 from movisync import records as records_module
 from movisync.profile import load_profile
-from movisync.records import build_record, load_graph, load_records, paused_gc
-from movisync.store import Page
+from movisync.records import build_record, load_parsed, paused_gc
+from movisync.workspace import Workspace
 
-from .corpus import corpus_pages, corpus_store
-from .test_site import SITE
+from .helpers import SITE, corpus_pages, corpus_store, page
 
 PROFILE = load_profile()
 REDIRECTS = {"Modèle:Tiers lieu": "Modèle:Tiers-lieu", "Modèle:Evènement": "Modèle:Evenement"}
-
-
-def page(title: str, text: str, page_id: int = 1, rev: int = 1, **extra: object) -> Page:
-    return Page(
-        page_id=page_id,
-        ns=0,
-        title=title,
-        rev_id=rev,
-        timestamp="2026-11-01T00:00:00Z",
-        text=text,
-        **extra,
-    )  # type: ignore[arg-type]
 
 
 def test_a_structured_page_becomes_a_typed_record_with_normalised_values() -> None:
@@ -84,46 +72,41 @@ def test_a_parser_failure_is_reported_not_raised(monkeypatch) -> None:
 
     monkeypatch.setattr(records_module, "parse", explode)
     record = build_record(page("Piège", "{{x}}"), PROFILE, SITE, REDIRECTS)
-    assert record.error == "RecursionError: maximum recursion depth exceeded"
+    assert record.error == "RecursionError: too deep"
 
 
-def test_records_are_cached_by_revision(tmp_path, monkeypatch) -> None:
+def revise(store, title: str, text: str) -> None:
+    """A new revision of a stored page, as an incremental pull stores it."""
+    old = store.page(title)
+    with store.transaction():
+        store.apply([replace(old, rev_id=old.rev_id + 1, text=text)])
+
+
+def test_parses_are_cached_by_revision_whatever_the_profile(tmp_path) -> None:
     with corpus_store(tmp_path / "s.sqlite") as store:
-        first = load_records(store, PROFILE, workers=1)
-        calls: list[str] = []
-        real = records_module.build_record
-
-        def counting(p, *args):  # type: ignore[no-untyped-def]
-            calls.append(p.title)
-            return real(p, *args)
-
-        monkeypatch.setattr(records_module, "build_record", counting)
-        assert load_records(store, PROFILE, workers=1) == first
-        assert calls == []
-        changed = store.page("La Bobine")
-        with store.transaction():
-            store.apply(
-                [
-                    Page(
-                        **{
-                            **changed.__dict__,
-                            "rev_id": changed.rev_id + 1,
-                            "text": changed.text + "\nAjout.",
-                        }
-                    )
-                ]
-            )
-        again = load_records(store, PROFILE, workers=1)
-    assert calls == ["La Bobine"]
-    assert len(again) == len(first)
+        revisions = store.revisions(namespaces=[0, 10])
+        parsed: list[int] = []
+        first = load_parsed(store, SITE, revisions, workers=1, parsed_now=parsed)
+        assert len(parsed) == len(revisions) > 150
+        parsed.clear()
+        assert load_parsed(store, SITE, revisions, workers=1, parsed_now=parsed) == first
+        assert parsed == []
+        revise(store, "La Bobine", store.page("La Bobine").text + "\nAjout.")
+        load_parsed(store, SITE, store.revisions(namespaces=[0, 10]), workers=1, parsed_now=parsed)
+        assert parsed == [store.page("La Bobine").page_id]
+        Workspace(store).records()
+        other = Workspace(store, profile=replace(PROFILE, stub_min_chars=5))  # another profile
+        other.records()
+        assert other.parsed_now == []
 
 
-def test_parallel_parsing_gives_the_same_records(tmp_path, monkeypatch) -> None:
+def test_parallel_parsing_gives_the_same_parses(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(records_module, "PARALLEL_FROM", 10)
     with corpus_store(tmp_path / "a.sqlite") as store:
-        parallel = load_records(store, PROFILE, workers=2)
+        revisions = store.revisions(namespaces=[0, 10])
+        parallel = load_parsed(store, SITE, revisions, workers=2)
     with corpus_store(tmp_path / "b.sqlite") as store:
-        serial = load_records(store, PROFILE, workers=1)
+        serial = load_parsed(store, SITE, revisions, workers=1)
     assert parallel == serial and len(serial) > 150
 
 
@@ -137,26 +120,13 @@ def test_garbage_collection_is_paused_then_restored_even_on_errors() -> None:
     assert gc.isenabled()
 
 
-def test_links_of_pages_without_a_link_table_are_read_once_per_revision(
-    tmp_path, monkeypatch
-) -> None:
+def test_pages_without_a_link_table_link_through_their_text_and_templates(tmp_path) -> None:
     with corpus_store(tmp_path / "s.sqlite") as store:  # like a dump: no link table
-        first = load_graph(store)
-        calls: list[str] = []
-        real = records_module.parse_links
-
-        def counting(p, site):  # type: ignore[no-untyped-def]
-            calls.append(p.title)
-            return real(p, site)
-
-        monkeypatch.setattr(records_module, "parse_links", counting)
-        assert load_graph(store) == first
-        assert calls == []
-        changed = store.page("La Bobine")
-        with store.transaction():
-            revised = {**changed.__dict__, "rev_id": changed.rev_id + 1}
-            store.apply([Page(**{**revised, "text": changed.text + "\n[[Page nouvelle]]"})])
-        again = load_graph(store)
-    assert calls == ["La Bobine"]
-    assert again.inbound["Page nouvelle"] == {"La Bobine"}
-    assert first.inbound.get("Page nouvelle") is None
+        graph = Workspace(store).graph()
+        # Modèle:Navigation Tiers-lieux links to the list: the pages that call it do too.
+        assert "Financer son tiers-lieu" in graph.inbound["Liste des Tiers-Lieux"]
+        assert graph.inbound.get("Page nouvelle") is None
+        revise(store, "La Bobine", store.page("La Bobine").text + "\n[[Page nouvelle]]")
+        again = Workspace(store)
+        assert again.graph().inbound["Page nouvelle"] == {"La Bobine"}
+        assert again.parsed_now == [store.page("La Bobine").page_id]

@@ -5,7 +5,11 @@ from __future__ import annotations
 import pytest
 
 from movisync.dupes import DupeReport, Pair
-from movisync.render import escape, read_verdicts, review
+from movisync.profile import load_profile
+from movisync.render import read_verdicts, review
+from movisync.text import escape
+
+WORDS = load_profile().words
 
 
 @pytest.mark.parametrize(
@@ -62,7 +66,7 @@ def test_verdicts_written_by_reviewers_are_read_back() -> None:
         pages=6,
         candidates=3,
     )
-    text = review(report, "R", {}).text
+    text = review(report, "R", {}, WORDS).text
     lines = text.splitlines()
     lines = [
         line + " Pas un doublon"
@@ -72,7 +76,8 @@ def test_verdicts_written_by_reviewers_are_read_back() -> None:
         else line
         for line in lines
     ]
-    verdicts = read_verdicts("\n".join(lines))
+    verdicts = read_verdicts("\n".join(lines), WORDS)
     assert verdicts == {("A", "B"): "pas un doublon", ("C", "D"): "doublon"}
     # Rendering again keeps the verdicts where they are.
-    assert "| pas un doublon" in review(report, "R", verdicts).text.replace("|| pas", "| pas")
+    again = review(report, "R", verdicts, WORDS).text
+    assert "| pas un doublon" in again.replace("|| pas", "| pas")

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from movisync import analysis
 from movisync.history import Snapshot, before, trend_line
 from movisync.profile import load_profile
 from movisync.report import to_html, to_json, to_markdown
+from movisync.workspace import Workspace
 
-from .corpus import corpus_store
+from .helpers import corpus_store
 
 PROFILE = load_profile()
 
@@ -42,9 +42,12 @@ def test_trends_compare_with_thirty_days_ago() -> None:
     ]
     assert before(history, history[-1], 30) == history[0]
     assert before(history, history[-1], 0) == history[1]
-    assert trend_line(history) == "142 manques il y a 58 jours, 97 aujourd'hui."
-    assert trend_line(history, "tiers-lieu") == "140 manques il y a 58 jours, 95 aujourd'hui."
-    assert trend_line(history[-1:]) == "97 manques aujourd'hui."
+    words = PROFILE.words
+    assert trend_line(history, None, words) == "142 manques il y a 58 jours, 97 aujourd'hui."
+    assert trend_line(history, "tiers-lieu", words) == (
+        "140 manques il y a 58 jours, 95 aujourd'hui."
+    )
+    assert trend_line(history[-1:], None, words) == "97 manques aujourd'hui."
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +56,15 @@ def data(tmp_path_factory):
         store.add_snapshot(
             "2026-10-01T03:00:00Z", json.dumps(snap("2026-10-01T03:00:00Z", 30).__dict__)
         )
-        return analysis.report_data(store, PROFILE)
+        return Workspace(store, profile=PROFILE).report()
 
 
 def test_a_snapshot_is_small_and_kept(tmp_path) -> None:
     with corpus_store(tmp_path / "s.sqlite") as store:
-        report = analysis.find_gaps(store, PROFILE)
-        analysis.record_snapshot(store, report, analysis.find_duplicates(store, PROFILE))
-        taken = analysis.snapshots(store)
+        ws = Workspace(store, profile=PROFILE)
+        report = ws.gaps()
+        ws.snapshot()
+        taken = ws.history()
         size = len(store.snapshot_rows()[0])
     assert len(taken) == 1 and taken[0].total() == len(report.gaps)
     assert taken[0].pairs is not None and size < 4000  # a year of daily runs: < 1.5 MB

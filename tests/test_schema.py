@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import tomllib
 
-from movisync.analysis import infer_profile_toml, template_schema
-from movisync.profile import load_profile, profile_from_data
+from movisync.profile import profile_from_data
 from movisync.records import build_record
+from movisync.workspace import Workspace
 
-from .corpus import corpus_pages, corpus_store
-from .test_site import SITE
+from .helpers import SITE, corpus_pages, corpus_store
 
 
 def test_schema_shows_templates_fill_rates_and_unknown_parameters(tmp_path) -> None:
     with corpus_store(tmp_path / "s.sqlite") as store:
-        uses = {u.template: u for u in template_schema(store, load_profile())}
+        uses = {u.template: u for u in Workspace(store).schema()}
     place = uses["Tiers-lieu"]
     assert place.type == "tiers-lieu" and place.pages == 36
     params = {p.name: p for p in place.params}
@@ -27,7 +26,7 @@ def test_schema_shows_templates_fill_rates_and_unknown_parameters(tmp_path) -> N
 
 def test_an_inferred_profile_loads_and_recognises_the_same_pages(tmp_path) -> None:
     with corpus_store(tmp_path / "s.sqlite") as store:
-        text = infer_profile_toml(store)
+        text = Workspace(store).infer_profile()
     profile = profile_from_data(tomllib.loads(text))
     place = profile.type("tiers-lieu")
     assert place.category == "Tiers-lieu"

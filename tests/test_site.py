@@ -2,27 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
-from movisync.site import SiteInfo, from_api
+from movisync.site import SiteInfo
 
-DATA = Path(__file__).parent / "data"
-SITE = from_api(json.loads((DATA / "siteinfo-fr.json").read_text(encoding="utf-8"))["query"])
-
-
-def cases_of(name: str, columns: int) -> list[tuple[str, ...]]:
-    """Rows of a tab-separated data file (``# `` lines are comments; ``\\n`` in the first
-    column is a newline)."""
-    rows = []
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        if line and not line.startswith("# "):
-            cells = line.split("\t")
-            assert len(cells) == columns, line
-            rows.append((cells[0].replace("\\n", "\n"), *cells[1:]))
-    return rows
+from .helpers import SITE, cases_of
 
 
 def cases(name: str) -> list[tuple[str, ...]]:

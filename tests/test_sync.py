@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from movisync.dump import load_dump
 from movisync.errors import DumpError, StoreWikiMismatch
 from movisync.store import Store
-from movisync.sync import load_dump, pull
+from movisync.sync import pull
 
 from .conftest import LocalWiki
 from .wikiedit import Editor
@@ -35,7 +36,7 @@ def snapshot(path: Path, *, links: bool = True) -> set[tuple[object, ...]]:
 
 
 def wiki_titles(wiki: LocalWiki, namespaces: tuple[int, ...]) -> set[str]:
-    client = wiki.client()
+    client = wiki.client().client
     titles: set[str] = set()
     for ns in namespaces:
         for part in client.query({"list": "allpages", "apnamespace": ns, "aplimit": "max"}):

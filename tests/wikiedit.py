@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from movisync.client import WikiClient
+from movisync.wiki import Wiki
 
 
 class Editor:
     """A logged-in account that edits through the API (tests only)."""
 
-    def __init__(self, client: WikiClient) -> None:
-        self.client = client
+    def __init__(self, wiki: Wiki) -> None:
+        self.client = client = wiki.client
         tokens = client.call({"action": "query", "meta": "tokens"})["query"]["tokens"]
         self.token = tokens["csrftoken"]
 

@@ -1,7 +1,9 @@
-"""The ``movisync`` command: one thin command per library function.
+"""The ``movisync`` command: one thin command per :class:`~movisync.workspace.Workspace`
+method.
 
-Data goes to stdout, progress and errors to stderr. Exit codes: 0 done, 1 error (one
-``Error: ...`` line), 2 usage or configuration, 130 interrupted (what was stored is kept).
+Data goes to stdout, progress and errors to stderr. Exit codes are
+:class:`movisync.errors.ExitCode`: 0 done, 1 error (one ``Error: ...`` line), 2 usage or
+configuration, 3 gaps of a ``--fail-on`` kind, 4 pages skipped, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -10,44 +12,44 @@ import functools
 import json
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from . import __version__, analysis, job, report
+from . import __version__, report, views
 from .config import Settings, load_settings
-from .errors import ConfigError, MovisyncError
-from .gaps import KINDS
-from .output import emit, output_options
-from .profile import Profile, load_profile
-from .publish import ApplyResult, Plan
+from .errors import ConfigError, ExitCode, MovisyncError
+from .gaps import GapKind
+from .output import emit, format_option, output_options
+from .profile import load_profile
+from .publish import load_plan, save_plan
 from .store import Store
-from .sync import Progress, PullSummary, load_dump, pull, store_status
+from .sync import Progress
+from .wiki import Wiki, WikiClient
+from .workspace import PublishOptions, PullOptions, Workspace
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
-    """Turns library errors into one line and an exit code, in one place."""
+    """Turns library errors into one line and their exit code, in one place."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ConfigError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(2)
         except MovisyncError as exc:
             click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
+            ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo(
                 "\nInterrupted: what was stored is kept; run the same command again to resume.",
                 err=True,
             )
-            ctx.exit(130)
+            ctx.exit(ExitCode.INTERRUPTED)
 
 
 @click.group(cls=_Group)
@@ -85,18 +87,65 @@ def wiki_options(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def format_option(*choices: str) -> Callable[[F], F]:
-    return click.option(
-        "--format",
-        "output_format",
-        type=click.Choice(choices),
-        default=choices[0],
-        show_default=True,
-        help="Output format on stdout.",
+def connect(settings: Settings) -> Wiki:
+    """The settings' wiki (not logged in: the workspace logs in when it must)."""
+    client = WikiClient(
+        settings.api,
+        contact=settings.contact,
+        max_retries=settings.max_retries,
+        backoff=settings.backoff,
+        timeout=settings.timeout,
+        maxlag=settings.maxlag,
     )
+    return Wiki(client)
 
 
-connect = job.client_for
+@contextmanager
+def workspace(settings: Settings, *, existing: bool = True) -> Iterator[Workspace]:
+    """A workspace over the settings' store; ``existing``: the store must be there."""
+    if existing and not settings.store.exists():
+        raise ConfigError(f"no store at {settings.store}; run `movisync pull` first")
+    credentials = (
+        (settings.username, settings.password) if settings.username and settings.password else None
+    )
+    with Store(settings.store) as store:
+        yield Workspace(
+            store,
+            profile=load_profile(settings.config),
+            wiki=lambda: connect(settings),
+            credentials=credentials,
+            pulling=PullOptions(
+                settings.namespaces, settings.batch, settings.links, settings.rc_max_age_days
+            ),
+            publishing=PublishOptions(
+                settings.publish_prefix,
+                settings.stop_page,
+                settings.throttle,
+                settings.budget,
+                settings.max_shrink,
+            ),
+            contact=settings.contact,
+            lock_file=settings.lock_file,
+        )
+
+
+def say(lines: Sequence[str]) -> None:
+    """Messages for people, on stderr."""
+    for line in lines:
+        click.echo(line, err=True)
+
+
+def split(values: Sequence[str]) -> tuple[str, ...]:
+    """Options given several times or comma-separated: ``--kind a,b --kind c``."""
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def fail_kinds(fail_on: str) -> tuple[str, ...]:
+    kinds = split((fail_on,))
+    unknown = sorted(set(kinds) - {str(k) for k in GapKind})
+    if unknown:
+        raise ConfigError(f"--fail-on: unknown kind(s) {', '.join(unknown)}")
+    return kinds
 
 
 class _ProgressLine:
@@ -111,10 +160,9 @@ class _ProgressLine:
             return
         if progress.total:
             share = min(1.0, progress.pages / progress.total)
-            bar = "#" * int(share * 30)
             line = (
-                f"{progress.kind}: [{bar:<30}] {progress.pages}/~{progress.total} pages, "
-                f"{progress.requests} requests"
+                f"{progress.kind}: [{'#' * int(share * 30):<30}] {progress.pages}/~"
+                f"{progress.total} pages, {progress.requests} requests"
             )
         else:
             line = f"{progress.kind}: {progress.pages} pages, {progress.requests} requests"
@@ -124,93 +172,6 @@ class _ProgressLine:
     def done(self) -> None:
         if self.drawn:
             click.echo("", err=True)
-
-
-@main.command("pull")
-@wiki_options
-@click.option("--full", is_flag=True, help="Pull every page again instead of only the changes.")
-@click.option(
-    "--dump",
-    type=click.Path(path_type=Path, dir_okay=False),
-    metavar="FILE",
-    help="Load a Special:Export or dump file (.xml, .xml.gz, .xml.bz2) instead.",
-)
-@format_option("text", "json")
-def pull_command(settings: Settings, full: bool, dump: Path | None, output_format: str) -> None:
-    """Copy the wiki's pages into the store: full the first time, then incremental.
-
-    An interrupted pull is resumed by the next one.
-    """
-    line = _ProgressLine()
-    with Store(settings.store) as store:
-        try:
-            if dump is not None:
-                summary = load_dump(store, dump, namespaces=settings.namespaces, progress=line)
-            else:
-                summary = pull(
-                    store,
-                    connect(settings),
-                    full=full,
-                    namespaces=settings.namespaces,
-                    rc_max_age_days=settings.rc_max_age_days,
-                    batch=settings.batch,
-                    links=settings.links,
-                    progress=line,
-                )
-        finally:
-            line.done()
-    if summary.note:
-        click.echo(f"Note: {summary.note}", err=True)
-    if output_format == "json":
-        keys = ("new", "changed", "deleted", "moved", "requests", "seconds")
-        data = asdict(summary)
-        click.echo(json.dumps({k: data[k] for k in keys} | {"kind": summary.kind}))
-    else:
-        click.echo(_summary_line(summary))
-
-
-def _summary_line(summary: PullSummary) -> str:
-    resumed = " (resumed)" if summary.resumed else ""
-    return (
-        f"{summary.kind} pull{resumed}: {summary.new} new, {summary.changed} changed, "
-        f"{summary.deleted} deleted, {summary.moved} moved; {summary.requests} requests "
-        f"in {summary.seconds:.1f} s"
-    )
-
-
-@main.command("status")
-@wiki_options
-@format_option("text", "json")
-def status_command(settings: Settings, output_format: str) -> None:
-    """Show what the store holds: wiki, pages per namespace, last pull, pending resume."""
-    with _open_store(settings) as store:
-        status = store_status(store)
-    if output_format == "json":
-        click.echo(json.dumps(asdict(status), ensure_ascii=False))
-        return
-    click.echo(f"store: {status.store}")
-    click.echo(f"wiki: {status.sitename or '?'} ({status.api or 'from a dump'})")
-    for ns, count in status.pages.items():
-        click.echo(f"  {status.namespace_names.get(ns) or '(main)'}: {count} pages")
-    last = status.last_pull
-    click.echo("last pull: " + (f"{last['finished']}, {last['kind']}" if last else "never"))
-    if status.pending:
-        click.echo(f"pending: an interrupted {status.pending} pull; `movisync pull` resumes it")
-
-
-def _profile(settings: Settings) -> Profile:
-    return load_profile(settings.config)
-
-
-def _open_store(settings: Settings) -> Store:
-    if not settings.store.exists():
-        raise ConfigError(f"no store at {settings.store}; run `movisync pull` first")
-    return Store(settings.store)
-
-
-def _split(values: tuple[str, ...]) -> tuple[str, ...]:
-    """Options given several times or comma-separated: ``--kind a,b --kind c``."""
-    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
 
 
 types_option = click.option(
@@ -228,12 +189,57 @@ fail_on_option = click.option(
 )
 
 
-def _fail_kinds(fail_on: str) -> set[str]:
-    kinds = set(_split((fail_on,)))
-    unknown = sorted(kinds - set(KINDS))
-    if unknown:
-        raise ConfigError(f"--fail-on: unknown kind(s) {', '.join(unknown)}")
-    return kinds
+def publish_options(command: F) -> F:
+    command = click.option(
+        "--force", is_flag=True, help="Overwrite blocks edited by hand since movisync wrote them."
+    )(command)
+    return click.option(
+        "--allow-shrink", is_flag=True, help="Allow a block to lose more than the max_shrink share."
+    )(command)
+
+
+# --- commands ----------------------------------------------------------------------------------
+@main.command("pull")
+@wiki_options
+@click.option("--full", is_flag=True, help="Pull every page again instead of only the changes.")
+@click.option(
+    "--dump",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Load a Special:Export or dump file (.xml, .xml.gz, .xml.bz2) instead.",
+)
+@format_option("text", "json")
+def pull_command(settings: Settings, full: bool, dump: Path | None, output_format: str) -> None:
+    """Copy the wiki's pages into the store: full the first time, then incremental.
+
+    An interrupted pull is resumed by the next one.
+    """
+    line = _ProgressLine()
+    with workspace(settings, existing=False) as ws:
+        try:
+            if dump is not None:
+                summary = ws.load_dump(dump, progress=line)
+            else:
+                summary = ws.pull(full=full, progress=line)
+        finally:
+            line.done()
+    if summary.note:
+        say([f"Note: {summary.note}"])
+    data = views.pull_json(summary)
+    click.echo(json.dumps(data) if output_format == "json" else views.pull_line(summary))
+
+
+@main.command("status")
+@wiki_options
+@format_option("text", "json")
+def status_command(settings: Settings, output_format: str) -> None:
+    """Show what the store holds: wiki, pages per namespace, last pull, pending resume."""
+    with workspace(settings) as ws:
+        status = ws.status()
+    if output_format == "json":
+        click.echo(json.dumps(asdict(status), ensure_ascii=False))
+    else:
+        click.echo("\n".join(views.status_lines(status)))
 
 
 @main.command("records")
@@ -242,25 +248,9 @@ def _fail_kinds(fail_on: str) -> set[str]:
 @output_options
 def records_command(settings: Settings, types: tuple[str, ...], output_format: str) -> None:
     """List the records read from the store's pages: type, template and field values."""
-    with _open_store(settings) as store:
-        found = analysis.records(store, _profile(settings), types=_split(types))
-    if output_format in ("json", "jsonl"):
-        rows = [asdict(r) | {"values": {v.name: v.text for v in r.values}} for r in found]
-        emit(rows, [], output_format)
-        return
-    rows = [
-        {
-            "title": r.title,
-            "type": r.type or "",
-            "by": r.typed_by or "",
-            "fields": len(r.values),
-            "chars": r.body_chars,
-            "redirect": r.redirect or "",
-            "values": "; ".join(f"{v.name}={v.text}" for v in r.values),
-        }
-        for r in found
-    ]
-    emit(rows, ["title", "type", "by", "fields", "chars", "redirect", "values"], output_format)
+    with workspace(settings) as ws:
+        found = ws.records(types=split(types))
+    emit(*views.records(found, output_format in ("json", "jsonl")), output_format)
 
 
 @main.command("gaps")
@@ -271,7 +261,7 @@ def records_command(settings: Settings, types: tuple[str, ...], output_format: s
     "kinds",
     multiple=True,
     metavar="KIND",
-    help=f"Only gaps of this kind: {', '.join(KINDS)}.",
+    help=f"Only gaps of this kind: {', '.join(GapKind)}.",
 )
 @click.option("--page", "pages", multiple=True, metavar="TITLE", help="Only this page.")
 @click.option(
@@ -297,50 +287,23 @@ def gaps_command(
     output_format: str,
 ) -> None:
     """Find what pages lack: missing, empty or invalid fields, stubs, orphans, red links."""
-    fail_kinds = _fail_kinds(fail_on)
-    with _open_store(settings) as store:
-        report = analysis.find_gaps(
-            store,
-            _profile(settings),
-            types=_split(types),
-            kinds=_split(kinds),
-            pages=pages,
-            check_links=check_links,
-            contact=settings.contact,
-            curated=settings.publish_prefix,
+    failing = fail_kinds(fail_on)
+    with workspace(settings) as ws:
+        found = ws.gaps(
+            types=split(types), kinds=split(kinds), pages=pages, check_links=check_links
         )
-    for title, error in report.errors:
-        click.echo(f"Warning: {title}: the parser could not read it ({error})", err=True)
-    if not (types or kinds or pages):  # a whole picture: keep it for history and reports
-        with _open_store(settings) as store:
-            analysis.record_snapshot(store, report)
+        if not (types or kinds or pages):  # a whole picture: keep it for history and reports
+            ws.snapshot()
+    say([f"Warning: {title}: the parser could not read it ({why})" for title, why in found.errors])
     if summary:
-        counts = [
-            {"type": t, "kind": k, "gaps": n} for (t, k), n in sorted(report.summary().items())
-        ]
-        fills = [
-            {
-                "type": f.type,
-                "field": f.field,
-                "filled": f.filled,
-                "pages": f.pages,
-                "percent": f.percent,
-            }
-            for f in report.fills
-        ]
-        emit(counts, ["type", "kind", "gaps"], output_format)
+        emit(*views.gap_counts(found), output_format)
         click.echo("")
-        emit(fills, ["type", "field", "filled", "pages", "percent"], output_format)
+        emit(*views.fills(found), output_format)
     else:
-        emit(
-            [asdict(g) for g in report.gaps],
-            ["page", "type", "kind", "field", "detail"],
-            output_format,
-        )
-    total = sum(report.pages.values())
-    click.echo(f"{len(report.gaps)} gaps on {total} pages", err=True)
-    if fail_kinds and any(g.kind in fail_kinds for g in report.gaps):
-        raise SystemExit(3)
+        emit(*views.gaps(found), output_format)
+    say([f"{len(found.gaps)} gaps on {sum(found.pages.values())} pages"])
+    if any(g.kind in failing for g in found.gaps):
+        raise SystemExit(ExitCode.GAPS)
 
 
 @main.command("schema")
@@ -349,52 +312,12 @@ def gaps_command(
 @output_options
 def schema_command(settings: Settings, infer: bool, output_format: str) -> None:
     """Show every template in use: pages, parameters with fill rate and sample values."""
-    with _open_store(settings) as store:
+    with workspace(settings) as ws:
         if infer:
-            click.echo(analysis.infer_profile_toml(store))
+            click.echo(ws.infer_profile())
             return
-        uses = analysis.template_schema(store, _profile(settings))
-    rows = []
-    for use in uses:
-        for param in use.params or ():
-            rows.append(
-                {
-                    "template": use.template,
-                    "type": use.type or "",
-                    "pages": use.pages,
-                    "param": param.name,
-                    "fill": f"{param.fill_percent}%",
-                    "in_profile": "yes" if param.in_profile else "NO" if use.type else "",
-                    "samples": " · ".join(param.samples),
-                }
-            )
-        if not use.params:
-            rows.append(
-                {
-                    "template": use.template,
-                    "type": use.type or "",
-                    "pages": use.pages,
-                    "param": "",
-                    "fill": "",
-                    "in_profile": "",
-                    "samples": "",
-                }
-            )
-        for field in use.unused_fields:
-            rows.append(
-                {
-                    "template": use.template,
-                    "type": use.type or "",
-                    "pages": use.pages,
-                    "param": field,
-                    "fill": "0%",
-                    "in_profile": "never used",
-                    "samples": "",
-                }
-            )
-    emit(
-        rows, ["template", "type", "pages", "param", "fill", "in_profile", "samples"], output_format
-    )
+        uses = ws.schema()
+    emit(*views.schema(uses), output_format)
 
 
 @main.command("dupes")
@@ -422,46 +345,11 @@ def dupes_command(
     output_format: str,
 ) -> None:
     """Find pages that document the same thing twice, each pair with its reasons."""
-    with _open_store(settings) as store:
-        report = analysis.find_duplicates(
-            store, _profile(settings), types=_split(types), threshold=threshold
-        )
-    if clusters:
-        emit(
-            [
-                {"pages": list(c.pages), "size": len(c.pages), "score": c.score}
-                for c in report.clusters
-            ],
-            ["score", "size", "pages"],
-            output_format,
-        )
-    elif merges:
-        rows = [
-            {
-                "a": m.a,
-                "b": m.b,
-                "type": m.type,
-                "field": f.field,
-                "value_a": f.a,
-                "value_b": f.b,
-                "keep": f.keep,
-                "conflict": f.conflict,
-            }
-            for m in report.merges
-            for f in m.fields
-        ]
-        emit(rows, ["a", "b", "field", "value_a", "value_b", "keep", "conflict"], output_format)
-    else:
-        emit(
-            [asdict(p) | {"reasons": list(p.reasons)} for p in report.pairs],
-            ["score", "a", "b", "reasons"],
-            output_format,
-        )
-    click.echo(
-        f"{len(report.pairs)} pairs in {len(report.clusters)} clusters among "
-        f"{report.pages} pages ({report.candidates} candidate pairs scored)",
-        err=True,
-    )
+    with workspace(settings) as ws:
+        found = ws.duplicates(types=split(types), threshold=threshold)
+    view = views.clusters if clusters else views.merges if merges else views.pairs
+    emit(*view(found), output_format)
+    say([views.dupes_line(found)])
 
 
 @main.command("not-duplicate")
@@ -471,41 +359,17 @@ def dupes_command(
 @click.option("--remove", is_flag=True, help="Take the verdict back.")
 def not_duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool) -> None:
     """Record that two pages are not duplicates: `movisync dupes` stops reporting them."""
-    with _open_store(settings) as store:
-        analysis.reject_pair(store, page_a, page_b, remove=remove)
-    verb = "no longer marked" if remove else "marked"
-    click.echo(f"{page_a} / {page_b}: {verb} as not duplicates", err=True)
+    with workspace(settings) as ws:
+        ws.reject_pair(page_a, page_b, remove=remove)
+    say([f"{page_a} / {page_b}: {'no longer marked' if remove else 'marked'} as not duplicates"])
 
 
-def _show_plan(plan: Plan) -> None:
+def show_plan(lines: Sequence[str]) -> None:
+    """The plan's diffs on stdout, coloured on a terminal."""
     colour = sys.stdout.isatty()
-    for edit in plan.edits:
-        click.echo(f"== {edit.title} ({'new page' if edit.create else f'rev {edit.base_rev}'})")
-        click.echo(f"summary: {edit.summary}")
-        for line in edit.diff().splitlines():
-            style = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if colour else None
-            click.echo(click.style(line, fg=style) if style else line)
-    for skip in plan.skipped:
-        click.echo(f"Skipped {skip.title}: {skip.detail}", err=True)
-    click.echo(f"{len(plan.edits)} page(s) to edit, {len(plan.skipped)} skipped", err=True)
-
-
-def _report_applied(result: ApplyResult) -> None:
-    for done in result.applied:
-        click.echo(f"Edited {done.title} (rev {done.rev_id})", err=True)
-    for skip in result.skipped:
-        click.echo(f"Skipped {skip.title}: {skip.detail}", err=True)
-    if result.stopped:
-        click.echo("Stopped: the stop page says stop", err=True)
-
-
-def publish_options(command: F) -> F:
-    command = click.option(
-        "--force", is_flag=True, help="Overwrite blocks edited by hand since movisync wrote them."
-    )(command)
-    return click.option(
-        "--allow-shrink", is_flag=True, help="Allow a block to lose more than the max_shrink share."
-    )(command)
+    for line in lines:
+        style = {"+": "green", "-": "red", "@": "cyan"}.get(line[:1]) if colour else None
+        click.echo(click.style(line, fg=style) if style else line)
 
 
 @main.command("plan")
@@ -522,22 +386,21 @@ def plan_command(
     settings: Settings, output: Path | None, apply_now: bool, force: bool, allow_shrink: bool
 ) -> None:
     """Render the curated pages and show, per page, the diff and the edit summary."""
-    profile = _profile(settings)
-    client = connect(settings)
-    with _open_store(settings) as store:
-        made = job.plan(store, client, profile, settings, force=force, allow_shrink=allow_shrink)
-        _show_plan(made)
+    with workspace(settings) as ws:
+        made = ws.plan(force=force, allow_shrink=allow_shrink)
+        show_plan(views.plan_lines(made))
+        say(views.skipped_lines(made))
         if output is not None:
-            job.save_plan(made, output, settings.api)
-        if apply_now and made.edits:
-            result = job.apply(
-                made, store, client, profile, settings, force=force, allow_shrink=allow_shrink
-            )
-            _report_applied(result)
-            if result.skipped or result.stopped:
-                raise SystemExit(4)
-    if made.skipped:
-        raise SystemExit(4)
+            save_plan(made, output, settings.api)
+        result = (
+            ws.apply(made, force=force, allow_shrink=allow_shrink)
+            if apply_now and made.edits
+            else None
+        )
+    if result is not None:
+        say(views.applied_lines(result))
+    if made.skipped or (result and (result.skipped or result.stopped)):
+        raise SystemExit(ExitCode.SKIPPED)
 
 
 @main.command("apply")
@@ -546,16 +409,12 @@ def plan_command(
 @publish_options
 def apply_command(settings: Settings, plan_file: Path, force: bool, allow_shrink: bool) -> None:
     """Write exactly a saved plan, re-checking each page's base revision first."""
-    profile = _profile(settings)
-    made = job.load_plan(plan_file, settings.api)
-    client = connect(settings)
-    with _open_store(settings) as store:
-        result = job.apply(
-            made, store, client, profile, settings, force=force, allow_shrink=allow_shrink
-        )
-    _report_applied(result)
+    made = load_plan(plan_file, settings.api)
+    with workspace(settings) as ws:
+        result = ws.apply(made, force=force, allow_shrink=allow_shrink)
+    say(views.applied_lines(result))
     if result.skipped or result.stopped:
-        raise SystemExit(4)
+        raise SystemExit(ExitCode.SKIPPED)
 
 
 @main.command("run")
@@ -564,6 +423,7 @@ def apply_command(settings: Settings, plan_file: Path, force: bool, allow_shrink
 @fail_on_option
 @click.option(
     "--report",
+    "report_file",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="FILE",
     help="Write what the run did as JSON.",
@@ -573,72 +433,34 @@ def run_command(
     settings: Settings,
     apply_now: bool,
     fail_on: str,
-    report: Path | None,
+    report_file: Path | None,
     force: bool,
     allow_shrink: bool,
 ) -> None:
     """The scheduled job: incremental pull, gaps, duplicates, plan, and apply with --apply."""
-    fail_kinds = _fail_kinds(fail_on)
-    profile = _profile(settings)
-    lock_path = settings.lock_file or settings.store.with_name(settings.store.name + ".lock")
-    with job.lock(lock_path), Store(settings.store) as store:
-        client = connect(settings)
-        pulled = pull(
-            store,
-            client,
-            namespaces=settings.namespaces,
-            rc_max_age_days=settings.rc_max_age_days,
-            batch=settings.batch,
-            links=settings.links,
-        )
-        click.echo(_summary_line(pulled), err=True)
-        gaps = analysis.find_gaps(store, profile, curated=settings.publish_prefix)
-        analysis.record_snapshot(store, gaps, analysis.find_duplicates(store, profile))
-        made = job.plan(store, client, profile, settings, force=force, allow_shrink=allow_shrink)
-        _show_plan(made)
-        result = None
-        if apply_now and made.edits:
-            result = job.apply(
-                made, store, client, profile, settings, force=force, allow_shrink=allow_shrink
-            )
-            _report_applied(result)
-    skipped = list(made.skipped) + (list(result.skipped) if result else [])
-    failing = sorted({g.kind for g in gaps.gaps} & fail_kinds)
-    if report is not None:
-        report.write_text(
-            json.dumps(
-                {
-                    "pull": asdict(pulled),
-                    "gaps": {f"{t}:{k}": n for (t, k), n in sorted(gaps.summary().items())},
-                    "planned": [e.title for e in made.edits],
-                    "applied": [asdict(a) | {"blocks": sorted(a.blocks)} for a in result.applied]
-                    if result
-                    else [],
-                    "skipped": [asdict(s) for s in skipped],
-                    "stopped": bool(result and result.stopped),
-                    "failing_gap_kinds": failing,
-                },
-                ensure_ascii=False,
-                indent=1,
-            ),
-            encoding="utf-8",
-        )
-    if failing:
-        raise SystemExit(3)
-    if skipped or (result and result.stopped):
-        raise SystemExit(4)
+    failing = fail_kinds(fail_on)
+    with workspace(settings, existing=False) as ws:
+        done = ws.run(apply=apply_now, fail_on=failing, force=force, allow_shrink=allow_shrink)
+    say([views.pull_line(done.pull)])
+    show_plan(views.plan_lines(done.plan))
+    say(views.skipped_lines(done.plan))
+    if done.applied is not None:
+        say(views.applied_lines(done.applied))
+    if report_file is not None:
+        report_file.write_text(json.dumps(views.run_json(done), ensure_ascii=False, indent=1))
+    raise SystemExit(done.exit_code)
 
 
 @main.command("doctor")
 @wiki_options
 def doctor_command(settings: Settings) -> None:
     """Check the API URL, the login, the account's rights and the targets' markers."""
-    profile = _profile(settings)
-    checks = job.doctor(settings, profile)
+    with workspace(settings, existing=False) as ws:
+        checks = ws.doctor(check_store=settings.store.exists())
     for check in checks:
         click.echo(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
     if not all(c.ok for c in checks):
-        raise SystemExit(1)
+        raise SystemExit(ExitCode.ERROR)
 
 
 @main.command("history")
@@ -647,24 +469,11 @@ def doctor_command(settings: Settings) -> None:
 @output_options
 def history_command(settings: Settings, page_type: str | None, output_format: str) -> None:
     """List the snapshots that `gaps` and `run` keep: gaps, pages and duplicates over time."""
-    with _open_store(settings) as store:
+    with workspace(settings) as ws:
         if page_type:
-            _profile(settings).type(page_type)
-        taken = analysis.snapshots(store)
-    rows = [
-        {
-            "at": s.at,
-            "rc_id": s.rc_id,
-            "pages": sum(s.pages.values()),
-            "gaps": s.total(page_type),
-            "pairs": s.pairs,
-            "clusters": s.clusters,
-            **s.by_kind(page_type),
-        }
-        for s in taken
-    ]
-    kinds = [k for k in KINDS if any(k in r for r in rows)]
-    emit(rows, ["at", "pages", "gaps", "pairs", "clusters", *kinds], output_format)
+            ws.base_profile.type(page_type)
+        taken = ws.history()
+    emit(*views.history(taken, page_type), output_format)
 
 
 @main.command("report")
@@ -676,21 +485,14 @@ def history_command(settings: Settings, page_type: str | None, output_format: st
     metavar="FILE",
     help="Write one self-contained HTML report to FILE.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["markdown", "json"]),
-    default="markdown",
-    show_default=True,
-    help="Format on stdout (without --html).",
-)
+@format_option("markdown", "json")
 def report_command(settings: Settings, html_file: Path | None, output_format: str) -> None:
     """Report the documentation's state and its trends (HTML, Markdown or JSON)."""
-    with _open_store(settings) as store:
-        data = analysis.report_data(store, _profile(settings), curated=settings.publish_prefix)
+    with workspace(settings) as ws:
+        data = ws.report()
     if html_file is not None:
         html_file.write_text(report.to_html(data), encoding="utf-8")
-        click.echo(f"Wrote {html_file}", err=True)
+        say([f"Wrote {html_file}"])
     elif output_format == "json":
         click.echo(report.to_json(data))
     else:

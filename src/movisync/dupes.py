@@ -20,20 +20,20 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
-from urllib.parse import urlsplit
 
 from rapidfuzz import fuzz, utils
 from rapidfuzz.distance import OSA
 
-from .gaps import parse_day
+from .kinds import coordinates as read_coordinates
+from .kinds import distance_m, email_key, host, parse_day
 from .profile import Profile
 from .records import Record, paused_gc
+from .text import fold_words
 
 MIN_SKETCH = 16
 """Fewer distinct 4-word shingles than this: the body is too short to compare."""
@@ -75,15 +75,17 @@ class DupeSettings:
 
     @classmethod
     def from_profile(cls, profile: Profile) -> DupeSettings:
-        data: Mapping[str, Any] = profile.raw.get("dupes", {})
+        data: Mapping[str, Any] = profile.dupes
         return cls(
             threshold=int(data.get("threshold", 80)),
             title_threshold=int(data.get("title_threshold", 93)),
             body_threshold=float(data.get("body_threshold", 0.5)),
             town_fields=tuple(data.get("town_fields", ())),
-            type_words=tuple(fold(w) for w in data.get("type_words", ())),
-            stop_words=frozenset(fold(w) for w in data.get("stop_words", ())),
-            synonyms=tuple(tuple(fold(w) for w in group) for group in data.get("synonyms", ())),
+            type_words=tuple(fold_words(w) for w in data.get("type_words", ())),
+            stop_words=frozenset(fold_words(w) for w in data.get("stop_words", ())),
+            synonyms=tuple(
+                tuple(fold_words(w) for w in group) for group in data.get("synonyms", ())
+            ),
         )
 
 
@@ -135,15 +137,6 @@ class DupeReport:
 
 
 # --- normalising ---------------------------------------------------------------------------
-def fold(text: str) -> str:
-    """NFKC, case and accents folded; apostrophes, quotes, hyphens and punctuation as
-    spaces; blanks collapsed."""
-    text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = re.sub(r"[^\w]+", " ", text.replace("_", " "))
-    return " ".join(text.split())
-
-
 @dataclass(frozen=True)
 class Title:
     """A title made comparable: ``key`` for fuzzy matching, ``tokens`` without filler
@@ -162,8 +155,8 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
     base, _, sub = title.partition("/")
     parent = base if sub else None
     found = re.search(r"\(([^)]*)\)\s*$", title)
-    qualifier = fold(found.group(1)) if found else ""
-    text = fold(title[: found.start()] if found else title)
+    qualifier = fold_words(found.group(1)) if found else ""
+    text = fold_words(title[: found.start()] if found else title)
     if qualifier in settings.type_words:
         qualifier = ""
     elif qualifier in settings.stop_words:  # "Coopérative des Savoirs (La)": word order
@@ -218,23 +211,18 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
         if spec is None or value.dynamic or not value.text:
             continue
         if spec.kind == "url":
-            host = urlsplit(value.text).netloc.lower().removeprefix("www.")
-            if "." in host:
-                hosts.add(host)
+            if (site := host(value.text)) is not None:
+                hosts.add(site)
         elif spec.kind == "email":
-            emails.add(value.text.lower().removeprefix("mailto:"))
+            emails.add(email_key(value.text) or value.text.lower().removeprefix("mailto:"))
         elif spec.kind == "coordinates":
-            numbers = re.findall(r"[-+]?\d+(?:[.,]\d+)?", value.text)
-            if len(numbers) == 2:
-                lat, lon = (float(n.replace(",", ".")) for n in numbers)
-                if -90 <= lat <= 90 and -180 <= lon <= 180:
-                    coordinates = (lat, lon)
+            coordinates = read_coordinates(value.text) or coordinates
         elif spec.kind == "date":
             day = parse_day(value.text)
             if day is not None:
                 dates.append(day)
         if value.name in settings.town_fields:
-            places = [t for t in (fold(part) for part in value.text.split(",")) if t]
+            places = [t for t in (fold_words(part) for part in value.text.split(",")) if t]
             towns.update(places)
             first_towns.update(places[:1])
             if len(places) > 1 and value.name != settings.town_fields[0]:
@@ -261,16 +249,6 @@ def _days(dates: Sequence[dt.date]) -> frozenset[str]:
     first, last = min(dates), max(dates)
     span = min((last - first).days, 31)
     return frozenset((first + dt.timedelta(days=n)).isoformat() for n in range(span + 1))
-
-
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Great-circle distance in metres (haversine)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6_371_000 * math.asin(math.sqrt(h))
 
 
 def similarity(a: Features, b: Features) -> float:
@@ -515,7 +493,7 @@ def merge_proposal(a: Record, b: Record, profile: Profile) -> MergeProposal | No
         if spec.multi and spec.kind != "licence":  # two licences are a choice
             items = dict.fromkeys([*(va.items if va else ()), *(vb.items if vb else ())])
             fields.append(FieldMerge(spec.name, ta, tb, f"{spec.separator} ".join(items), False))
-        elif not ta or not tb or fold(ta) == fold(tb):
+        elif not ta or not tb or fold_words(ta) == fold_words(tb):
             fields.append(FieldMerge(spec.name, ta, tb, ta or tb, False))
         else:
             fields.append(FieldMerge(spec.name, ta, tb, None, True))

@@ -1,35 +1,63 @@
-"""Every error movisync raises, in one tree.
+"""Every error movisync raises, in one tree, and the exit codes of the command line.
 
-The CLI turns any of them into one line, ``Error: <message>``, and exit code 1; the
-message always says what happened and what to do about it.
+The CLI turns any of them into one line, ``Error: <message>``, and the exit code the
+class carries (1, or 2 for configuration); the message always says what happened and
+what to do about it.
 
 ::
 
-    MovisyncError
-    ├── ConfigError              bad configuration or option value
-    ├── StoreError               the local SQLite store
-    │   ├── StoreCorrupt         not a movisync store, or damaged
-    │   ├── StoreWikiMismatch    the store belongs to another wiki
-    │   └── StoreTooNew          written by a newer movisync (schema version ahead)
-    ├── DumpError                an XML dump that cannot be read
-    └── WikiError                talking to the MediaWiki API
-        ├── WikiUnreachable      no connection (DNS, refused, timeout) after retries
-        ├── NotAnApi             the URL answers, but not as a MediaWiki API
-        ├── HttpError            an HTTP error status after retries
-        ├── MaxlagExceeded       the replicas stayed lagged longer than our retries
-        ├── LoginFailed          wrong bot password or user name
-        └── ApiError             any other API error code (``code`` and ``info`` kept)
+    MovisyncError                  exit 1 unless said
+    ├── ConfigError                bad configuration or option value (exit 2)
+    ├── StoreError                 the local SQLite store
+    │   ├── StoreCorrupt           not a movisync store, or damaged
+    │   ├── StoreWikiMismatch      the store belongs to another wiki
+    │   ├── StoreTooNew            written by a newer movisync (schema version ahead)
+    │   └── StoreLocked            another movisync command holds the store's lock
+    ├── DumpError                  an XML dump that cannot be read
+    ├── PublishError               writing curated pages
+    │   ├── MarkerError            a page's movisync markers are missing, reversed or repeated
+    │   └── PlanRejected           a plan file that is not safe to apply
+    └── WikiError                  talking to the MediaWiki API
+        ├── WikiUnreachable        no connection (DNS, refused, timeout) after retries
+        ├── NotAnApi               the URL answers, but not as a MediaWiki API
+        ├── HttpError              an HTTP error status after retries
+        ├── MaxlagExceeded         the replicas stayed lagged longer than our retries
+        ├── LoginFailed            wrong bot password or user name
+        └── ApiError               any other API error code (``code`` and ``info`` kept)
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitCode(IntEnum):
+    """What the ``movisync`` command exits with."""
+
+    OK = 0
+    ERROR = 1
+    """An error: one ``Error:`` line on stderr."""
+    USAGE = 2
+    """A wrong option or configuration."""
+    GAPS = 3
+    """Gaps of a ``--fail-on`` kind exist (wins over SKIPPED)."""
+    SKIPPED = 4
+    """Finished, but pages were skipped or the stop page stopped the run."""
+    INTERRUPTED = 130
+    """Ctrl-C: what was stored is kept."""
 
 
 class MovisyncError(Exception):
     """Base of every error movisync raises on purpose."""
 
+    exit_code: ClassVar[ExitCode] = ExitCode.ERROR
+
 
 class ConfigError(MovisyncError):
     """A configuration file, environment variable or option is wrong."""
+
+    exit_code = ExitCode.USAGE
 
 
 class StoreError(MovisyncError):
@@ -48,8 +76,24 @@ class StoreTooNew(StoreError):
     """The store's schema version is newer than this movisync knows."""
 
 
+class StoreLocked(StoreError):
+    """Another movisync command that writes (pull, apply, run) holds the store's lock."""
+
+
 class DumpError(MovisyncError):
     """An XML dump file cannot be read."""
+
+
+class PublishError(MovisyncError):
+    """Writing curated pages cannot go on safely."""
+
+
+class MarkerError(PublishError):
+    """A page's movisync markers are missing, reversed or repeated."""
+
+
+class PlanRejected(PublishError):
+    """A plan file names another wiki, was altered, or edits what movisync does not own."""
 
 
 class WikiError(MovisyncError):

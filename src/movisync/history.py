@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from .dupes import DupeReport
 from .gaps import GapReport
+from .profile import Words
 
 
 @dataclass(frozen=True)
@@ -74,17 +75,17 @@ def before(snapshots: Sequence[Snapshot], latest: Snapshot, days: int) -> Snapsh
     return older[-1] if older else None
 
 
-def trend_line(snapshots: Sequence[Snapshot], page_type: str | None = None) -> str:
-    """ "142 manques il y a 30 jours, 97 aujourd'hui" (French: it goes on the wiki)."""
+def trend_line(snapshots: Sequence[Snapshot], page_type: str | None, words: Words) -> str:
+    """ "142 manques il y a 30 jours, 97 aujourd'hui" (in the wiki's words)."""
     if not snapshots:
         return ""
     latest = snapshots[-1]
     old = before(snapshots, latest, 30)
     now = latest.total(page_type)
     if old is None:
-        return f"{now} manques aujourd'hui."
+        return words.trend_now.format(now=now)
     days = (
         dt.datetime.fromisoformat(latest.at.replace("Z", "+00:00"))
         - dt.datetime.fromisoformat(old.at.replace("Z", "+00:00"))
     ).days
-    return f"{old.total(page_type)} manques il y a {days} jours, {now} aujourd'hui."
+    return words.trend.format(then=old.total(page_type), days=days, now=now)

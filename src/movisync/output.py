@@ -17,16 +17,21 @@ F = TypeVar("F", bound=Callable[..., Any])
 Row = Mapping[str, Any]
 
 
-def output_options(command: F) -> F:
-    """``--format``, the same for every listing command."""
+def format_option(*choices: str) -> Callable[[F], F]:
+    """``--format``, the one option every command's output goes through: the listing
+    commands take :data:`FORMATS`, the others a few of their own (the first is the
+    default)."""
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(FORMATS),
-        default="table",
+        type=click.Choice(choices),
+        default=choices[0],
         show_default=True,
         help="Output format on stdout.",
-    )(command)
+    )
+
+
+output_options = format_option(*FORMATS)
 
 
 def _cell(value: Any) -> str:

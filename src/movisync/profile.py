@@ -5,6 +5,9 @@ A ``[profile]`` table in ``movisync.toml`` extends it (same keys; types merge by
 fields by name) or replaces it (``extends = "none"``). Template pages that carry
 TemplateData (``<templatedata>`` JSON) add the parameters they declare, unless the
 profile already says something about them.
+
+The profile also holds the words movisync writes on the wiki (``[wiki]``: the curated
+pages' titles, headings, column headers), so that nothing French is spelled in code.
 """
 
 from __future__ import annotations
@@ -12,49 +15,46 @@ from __future__ import annotations
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .kinds import KINDS, LEGACY
 
-KINDS = frozenset(
-    {
-        "text",
-        "url",
-        "email",
-        "date",
-        "coordinates",
-        "enum",
-        "multi-enum",
-        "multi",
-        "page",
-        "licence",
-    }
-)
-MULTI_KINDS = frozenset({"multi", "multi-enum", "licence"})
 # TemplateData parameter types, mapped to field kinds.
-TEMPLATEDATA_KINDS = {"url": "url", "date": "date", "wiki-page-name": "page"}
+TEMPLATEDATA_KINDS = {"url": "url", "date": "date", "wiki-page-name": "page", "number": "number"}
 
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """One template parameter a page type should (or may) fill."""
+    """One template parameter a page type should (or may) fill.
+
+    ``kind`` names a :data:`movisync.kinds.KINDS` entry; ``multi`` fields hold a list of
+    such values split on ``separator``; ``values``, when given, are the allowed ones.
+    """
 
     name: str
     kind: str = "text"
+    multi: bool = False
+    separator: str = ","
+    values: tuple[str, ...] = ()
     required: bool = False
     recommended: bool = False
-    values: tuple[str, ...] = ()
-    separator: str = ","
     aliases: tuple[str, ...] = ()
     label: str = ""
 
     @property
-    def multi(self) -> bool:
-        return self.kind in MULTI_KINDS
+    def names(self) -> tuple[str, ...]:
+        """The parameter names that fill this field: its name, then its aliases."""
+        return (self.name, *self.aliases)
+
+    @property
+    def title(self) -> str:
+        """How people call the field: its label, or its name."""
+        return self.label or self.name
 
 
 @dataclass(frozen=True)
@@ -78,16 +78,61 @@ class PageType:
 
 
 @dataclass(frozen=True)
+class Words:
+    """What movisync writes on the wiki, in the wiki's language: the ``[wiki]`` table of
+    the profile (French in the Movilab profile; English by default)."""
+
+    directory: str = "Directory"
+    activities: str = "Activities"
+    worklist: str = "To complete"
+    review: str = "Duplicates"
+    stop: str = "Stop"
+    stop_words: tuple[str, ...] = ("stop",)
+    """Whole words that, written on the stop page, stop every edit."""
+    summary: str = "movisync: summary pages"
+    page: str = "Page"
+    modified: str = "Last modified"
+    website: str = "website"
+    directory_intro: str = "{count} pages of type ''{label}'' (template {template})."
+    no_activity: str = "No activity given."
+    to_complete: str = "Pages to complete ({count})"
+    gaps_column: str = "Gaps"
+    completeness: str = "Field completeness"
+    field: str = "Field"
+    filled: str = "Filled"
+    pages: str = "Pages"
+    missing: str = "missing"
+    empty: str = "empty"
+    invalid: str = "invalid"
+    review_intro: str = (
+        "Write « {yes} » or « {no} » in the Verdict column: "
+        "pairs marked « {no} » will not be proposed again."
+    )
+    page_a: str = "Page A"
+    page_b: str = "Page B"
+    score: str = "Score"
+    reasons: str = "Reasons"
+    verdict: str = "Verdict"
+    duplicate: str = "duplicate"
+    not_duplicate: str = "not a duplicate"
+    trend_now: str = "{now} gaps today."
+    trend: str = "{then} gaps {days} days ago, {now} today."
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     types: tuple[PageType, ...]
     stub_banners: tuple[str, ...] = ()
     doc_banners: tuple[str, ...] = ()
-    boilerplate: tuple[str, ...] = ()
     placeholders: tuple[str, ...] = ()
     licences: tuple[str, ...] = ()
     stub_min_chars: int = 300
-    raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    activity_fields: tuple[str, ...] = ("Theme", "Tags")
+    """Fields naming what a page is about (themes, tags): the activities page groups by them."""
+    words: Words = Words()
+    dupes: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The ``[dupes]`` table: near-duplicate settings (see :mod:`movisync.dupes`)."""
 
     def type(self, key: str) -> PageType:
         for page_type in self.types:
@@ -133,37 +178,49 @@ def load_profile(config_file: Path | None = None) -> Profile:
     return profile_from_data(data)
 
 
+def _field(key: str, name: str, options: Mapping[str, Any], lists: Mapping[str, Any]) -> FieldSpec:
+    kind = options.get("kind", "text")
+    multi = bool(options.get("list", kind == "licence"))
+    if kind in LEGACY:
+        kind, multi = LEGACY[kind][0], LEGACY[kind][1] or multi
+    if kind not in KINDS:
+        known = ", ".join(sorted([*KINDS, *LEGACY]))
+        raise ConfigError(f"profile: field {key}.{name} has kind {kind!r}; known: {known}")
+    values = options.get("values", ())
+    if isinstance(values, str):
+        if values not in lists:
+            raise ConfigError(f"profile: field {key}.{name} uses an unknown list {values!r}")
+        values = lists[values]
+    return FieldSpec(
+        name=name,
+        kind=kind,
+        multi=multi,
+        separator=options.get("separator", ","),
+        values=tuple(values),
+        required=bool(options.get("required", False)),
+        recommended=bool(options.get("recommended", False)),
+        aliases=tuple(options.get("aliases", ())),
+        label=options.get("label", ""),
+    )
+
+
+def _words(table: Mapping[str, Any]) -> Words:
+    known = {f.name for f in fields(Words)}
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise ConfigError(f"profile: unknown [wiki] word(s) {', '.join(unknown)}")
+    values: dict[str, Any] = {
+        k: tuple(str(w) for w in v) if isinstance(v, list) else str(v) for k, v in table.items()
+    }
+    return replace(Words(), **values)
+
+
 def profile_from_data(data: Mapping[str, Any]) -> Profile:
     """Build and check a profile from its TOML tables."""
     lists: Mapping[str, list[str]] = data.get("lists", {})
     banners = data.get("banners", {})
     types = []
     for key, spec in data.get("types", {}).items():
-        fields = []
-        for name, options in spec.get("fields", {}).items():
-            kind = options.get("kind", "text")
-            if kind not in KINDS:
-                known = ", ".join(sorted(KINDS))
-                raise ConfigError(f"profile: field {key}.{name} has kind {kind!r}; known: {known}")
-            values = options.get("values", ())
-            if isinstance(values, str):
-                if values not in lists:
-                    raise ConfigError(
-                        f"profile: field {key}.{name} uses an unknown list {values!r}"
-                    )
-                values = lists[values]
-            fields.append(
-                FieldSpec(
-                    name=name,
-                    kind=kind,
-                    required=bool(options.get("required", False)),
-                    recommended=bool(options.get("recommended", False)),
-                    values=tuple(values),
-                    separator=options.get("separator", ","),
-                    aliases=tuple(options.get("aliases", ())),
-                    label=options.get("label", ""),
-                )
-            )
         if not spec.get("templates"):
             raise ConfigError(f"profile: type {key!r} names no template")
         types.append(
@@ -173,7 +230,10 @@ def profile_from_data(data: Mapping[str, Any]) -> Profile:
                 plural=spec.get("plural", key),
                 templates=tuple(spec["templates"]),
                 category=spec.get("category", ""),
-                fields=tuple(fields),
+                fields=tuple(
+                    _field(key, name, options, lists)
+                    for name, options in spec.get("fields", {}).items()
+                ),
             )
         )
     return Profile(
@@ -181,11 +241,12 @@ def profile_from_data(data: Mapping[str, Any]) -> Profile:
         types=tuple(types),
         stub_banners=tuple(banners.get("stub", ())),
         doc_banners=tuple(banners.get("documentation", ())),
-        boilerplate=tuple(banners.get("boilerplate", ())),
         placeholders=tuple(p.casefold() for p in data.get("placeholders", ())),
         licences=tuple(lists.get("licences", ())),
         stub_min_chars=int(data.get("stub_min_chars", 300)),
-        raw=data,
+        activity_fields=tuple(data.get("activity_fields", ("Theme", "Tags"))),
+        words=_words(data.get("wiki", {})),
+        dupes=data.get("dupes", {}),
     )
 
 
@@ -213,13 +274,13 @@ def with_templatedata(profile: Profile, declared: Mapping[str, Mapping[str, Any]
     """
     types = []
     for page_type in profile.types:
-        fields = list(page_type.fields)
-        known = {n for f in fields for n in (f.name, *f.aliases)}
+        fields_ = list(page_type.fields)
+        known = {n for f in fields_ for n in f.names}
         for template in page_type.templates:
             for name, param in declared.get(template, {}).get("params", {}).items():
                 if name in known or not isinstance(param, Mapping):
                     continue
-                fields.append(
+                fields_.append(
                     FieldSpec(
                         name=name,
                         kind=TEMPLATEDATA_KINDS.get(str(param.get("type")), "text"),
@@ -230,7 +291,7 @@ def with_templatedata(profile: Profile, declared: Mapping[str, Mapping[str, Any]
                     )
                 )
                 known.add(name)
-        types.append(replace(page_type, fields=tuple(fields)))
+        types.append(replace(page_type, fields=tuple(fields_)))
     return replace(profile, types=tuple(types))
 
 
@@ -240,8 +301,3 @@ def _label(label: object) -> str:
     if isinstance(label, Mapping):
         return str(label.get("fr") or next(iter(label.values()), ""))
     return ""
-
-
-def type_templates(profile: Profile) -> Iterable[str]:
-    for page_type in profile.types:
-        yield from page_type.templates

@@ -7,7 +7,7 @@ movisync owns only what lies between ``<!-- movisync:begin ID -->`` and
   anything outside the markers is never touched; missing, reversed or repeated markers
   mean the page is skipped and reported;
 - a hash of what movisync last wrote detects hand edits inside a block: reported, not
-  overwritten, unless forced (a review block's verdict column is the reviewers' to edit);
+  overwritten, unless forced (the column reviewers write in is theirs to edit);
 - ``{{nobots}}`` and ``{{bots|deny=...}}`` / ``{{bots|allow=...}}`` are honoured;
 - a block may not shrink by more than a share (a partial pull must not blank a list);
 - no null edits: a page whose text would not change is not in the plan;
@@ -20,34 +20,47 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
-from .client import WikiClient
-from .errors import ApiError, LoginFailed, MovisyncError
+from .errors import ConfigError, MarkerError
 from .render import Block
+from .text import fold
+from .wiki.api import EditStatus, PageState, UserInfo, Wiki
 
 BEGIN = "<!-- movisync:begin {} -->"
 END = "<!-- movisync:end {} -->"
-VERDICT_CELL = re.compile(r"^(\| \[\[:.*\|\|)[^|\n]*$", re.MULTILINE)
+LAST_CELL = re.compile(r"^(\| \[\[:.*\|\|)[^|\n]*$", re.MULTILINE)
 
 
-class MarkerError(MovisyncError):
-    """A page's movisync markers are missing, reversed or repeated."""
+class SkipReason(StrEnum):
+    MARKERS = "markers"
+    HAND_EDIT = "hand_edit"
+    NOBOTS = "nobots"
+    SHRINK = "shrink"
+    PROTECTED = "protected"
+    CONFLICT = "conflict"
+    MISSING = "missing"
+    BUDGET = "budget"
 
 
-@dataclass(frozen=True)
-class PageState:
-    """A target page as the wiki has it now."""
-
-    title: str
-    exists: bool
-    text: str = ""
-    rev_id: int = 0
-    timestamp: str = ""
-    protected: bool = False
+LABELS: Mapping[SkipReason, str] = {
+    SkipReason.MARKERS: "markers missing, reversed or repeated",
+    SkipReason.HAND_EDIT: "edited by hand inside a block",
+    SkipReason.NOBOTS: "keeps bots out",
+    SkipReason.SHRINK: "a block would shrink too much",
+    SkipReason.PROTECTED: "protected",
+    SkipReason.CONFLICT: "kept changing while we wrote",
+    SkipReason.MISSING: "deleted since the plan",
+    SkipReason.BUDGET: "over the edit budget",
+}
+"""Each skip reason in words (a test proves it whole)."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +74,8 @@ class Edit:
     old_text: str
     new_text: str
     summary: str
-    blocks: Mapping[str, str] = field(default_factory=dict)
-    """Block id to the content movisync writes there."""
+    blocks: tuple[Block, ...] = ()
+    """The blocks movisync writes there."""
 
     def diff(self) -> str:
         return "".join(
@@ -78,9 +91,7 @@ class Edit:
 @dataclass(frozen=True)
 class Skip:
     title: str
-    reason: str
-    """``markers``, ``hand_edit``, ``nobots``, ``shrink``, ``protected``, ``conflict``,
-    ``missing``, ``budget``."""
+    reason: SkipReason
     detail: str
 
 
@@ -92,11 +103,11 @@ class Plan:
     """When the plan was made (the ``starttimestamp`` of its edits)."""
 
 
-def fingerprint(block_id: str, content: str) -> str:
-    """What hand-edit detection compares: the block's content, its verdict column
-    blanked on review blocks (reviewers write there)."""
-    if block_id == "duplicates":
-        content = VERDICT_CELL.sub(r"\1", content)
+def fingerprint(content: str, reviewers_write: bool = False) -> str:
+    """What hand-edit detection compares: the block's content, with the column
+    reviewers write in (the last cell of each row) blanked where they may."""
+    if reviewers_write:
+        content = LAST_CELL.sub(r"\1", content)
     return hashlib.sha256(content.strip().encode()).hexdigest()
 
 
@@ -145,6 +156,16 @@ def bots_allowed(text: str, user: str) -> bool:
     return True
 
 
+WORDS = re.compile(r"\w+(?:[-'\u2019]\w+)*")
+
+
+def says_stop(state: PageState, words: Sequence[str]) -> bool:
+    """The stop page says stop: one of ``words`` ("stop", « arrêt ») as a whole word,
+    case and accents aside; a word inside another ("non-stop", "stopper") is not it."""
+    said = set(WORDS.findall(fold(state.text)))
+    return state.exists and any(fold(w) in said for w in words)
+
+
 def render_into(
     state: PageState,
     blocks: Sequence[Block],
@@ -160,27 +181,27 @@ def render_into(
     if not state.exists:
         return new_page(blocks)
     if state.protected:
-        return Skip(title, "protected", "the page is protected against our edits")
+        return Skip(title, SkipReason.PROTECTED, "the page is protected against our edits")
     if not bots_allowed(state.text, user):
-        return Skip(title, "nobots", "the page keeps bots out ({{nobots}} or {{bots}})")
+        return Skip(title, SkipReason.NOBOTS, "the page keeps bots out ({{nobots}} or {{bots}})")
     text = state.text
     for block in blocks:
         try:
             current = block_content(text, block.id)
         except MarkerError as exc:
-            return Skip(title, "markers", str(exc))
+            return Skip(title, SkipReason.MARKERS, str(exc))
         last = published.get((title, block.id))
-        if last is not None and fingerprint(block.id, current) != last and not force:
+        if last is not None and fingerprint(current, block.reviewers_write) != last and not force:
             return Skip(
                 title,
-                "hand_edit",
+                SkipReason.HAND_EDIT,
                 f"block {block.id!r} was edited by hand since "
                 "movisync wrote it (use --force to overwrite)",
             )
         if not allow_shrink and current and len(block.text) < (1 - max_shrink) * len(current):
             return Skip(
                 title,
-                "shrink",
+                SkipReason.SHRINK,
                 f"block {block.id!r} would shrink from {len(current)} "
                 f"to {len(block.text)} characters (use --allow-shrink)",
             )
@@ -197,7 +218,7 @@ def make_plan(
     allow_shrink: bool = False,
     max_shrink: float = 0.5,
     user: str = "",
-    summary: str = "movisync : mise à jour",
+    summary: str = "movisync",
     now: str | None = None,
 ) -> Plan:
     """Diff the owned blocks against the wiki's pages. Pure: pages are given."""
@@ -228,69 +249,48 @@ def make_plan(
                     old_text=state.text,
                     new_text=result,
                     summary=summary,
-                    blocks={b.id: b.text for b in by_page[title]},
+                    blocks=tuple(by_page[title]),
                 )
             )
     started = now or dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return Plan(tuple(edits), tuple(skipped), started)
 
 
-# --- talking to the wiki ---------------------------------------------------------------------
-def read_pages(client: WikiClient, titles: Sequence[str]) -> dict[str, PageState]:
-    """The target pages' current text, revision and edit protection, in batches."""
-    states: dict[str, PageState] = {}
-    for start in range(0, len(titles), 50):
-        batch = titles[start : start + 50]
-        result = client.call(
-            {
-                "action": "query",
-                "titles": "|".join(batch),
-                "prop": "revisions|info",
-                "rvprop": "ids|timestamp|content",
-                "rvslots": "main",
-                "inprop": "protection",
-            }
+# --- plan files ------------------------------------------------------------------------------
+def save_plan(plan: Plan, path: Path, api: str) -> None:
+    """Write a reviewable plan: each page's base revision, old and new text."""
+    data = {
+        "api": api,
+        "started": plan.started,
+        "edits": [asdict(e) for e in plan.edits],
+        "skipped": [asdict(s) for s in plan.skipped],
+    }
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def load_plan(path: Path, api: str) -> Plan:
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        edits = tuple(
+            Edit(**{**e, "blocks": tuple(Block(**b) for b in e["blocks"])}) for e in data["edits"]
         )
-        query = result.get("query", {})
-        aliases = {n["to"]: n["from"] for n in query.get("normalized", [])}
-        for page in query.get("pages", []):
-            title = aliases.get(page["title"], page["title"])
-            if page.get("missing"):
-                states[title] = PageState(title, exists=False)
-                continue
-            rev = page["revisions"][0]
-            protected = any(
-                p.get("type") == "edit" and p.get("level") not in ("", "autoconfirmed")
-                for p in page.get("protection", [])
-            )
-            states[title] = PageState(
-                title,
-                exists=True,
-                text=rev["slots"]["main"].get("content", ""),
-                rev_id=rev["revid"],
-                timestamp=rev["timestamp"],
-                protected=protected,
-            )
-    return states
+        skipped = tuple(
+            Skip(s["title"], SkipReason(s["reason"]), s["detail"]) for s in data["skipped"]
+        )
+        plan_api, started = data["api"], data["started"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path} is not a movisync plan ({exc})") from None
+    if plan_api != api:
+        raise ConfigError(f"{path} was planned for {plan_api}, not {api}")
+    return Plan(edits, skipped, started)
 
 
-def stop_requested(client: WikiClient, stop_page: str) -> bool:
-    """The stop page says "stop": any text containing the word, case-insensitively."""
-    if not stop_page:
-        return False
-    state = read_pages(client, [stop_page]).get(stop_page)
-    return bool(state and says_stop(state))
-
-
-def says_stop(state: PageState) -> bool:
-    return state.exists and bool(re.search(r"\bstop\b", state.text, re.IGNORECASE))
-
-
+# --- writing to the wiki ---------------------------------------------------------------------
 @dataclass(frozen=True)
 class Applied:
     title: str
     rev_id: int
-    blocks: Mapping[str, str]
+    blocks: tuple[Block, ...]
 
 
 @dataclass(frozen=True)
@@ -300,64 +300,47 @@ class ApplyResult:
     stopped: bool = False
 
 
+@dataclass(frozen=True)
+class Guards:
+    """What every edit is checked against."""
+
+    stop_page: str = ""
+    stop_words: tuple[str, ...] = ("stop",)
+    throttle: float = 5.0
+    budget: int = 50
+    retries: int = 3
+    force: bool = False
+    allow_shrink: bool = False
+    max_shrink: float = 0.5
+
+
 def apply_plan(
     plan: Plan,
-    client: WikiClient,
+    wiki: Wiki,
     published: Mapping[tuple[str, str], str],
+    guards: Guards = Guards(),
     *,
-    stop_page: str = "",
-    throttle: float = 5.0,
-    budget: int = 50,
-    retries: int = 3,
-    force: bool = False,
-    allow_shrink: bool = False,
-    max_shrink: float = 0.5,
     on_applied: Callable[[Applied], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ApplyResult:
-    """Write exactly the plan's edits, re-checking each base revision.
-
-    MediaWiki rules used: ``baserevid``/``basetimestamp`` make the server refuse (or
-    merge) an edit on a page changed since; ``starttimestamp`` catches a page deleted
-    since; ``createonly``/``nocreate`` make creation explicit; ``assert=bot`` (or
-    ``user``) fails when the login was lost; ``md5`` guards the text in transit.
-    """
-    info = client.call({"action": "query", "meta": "tokens|userinfo", "uiprop": "rights|groups"})
-    token = info["query"]["tokens"]["csrftoken"]
-    userinfo = info["query"]["userinfo"]
-    if userinfo.get("anon"):
-        raise LoginFailed(
-            "applying needs a login: set MOVISYNC_USERNAME and MOVISYNC_PASSWORD "
-            "(a bot password from Special:BotPasswords)"
-        )
-    is_bot = "bot" in userinfo.get("rights", [])
-    user = userinfo.get("name", "")
+    """Write exactly the plan's edits, re-checking each base revision."""
+    token, user = wiki.edit_token()
     applied: list[Applied] = []
     skipped: list[Skip] = []
     for number, edit in enumerate(plan.edits):
-        if number >= budget:
+        if number >= guards.budget:
             skipped += [
-                Skip(e.title, "budget", f"edit budget of {budget} reached")
+                Skip(e.title, SkipReason.BUDGET, f"edit budget of {guards.budget} reached")
                 for e in plan.edits[number:]
             ]
             break
-        if stop_requested(client, stop_page):
-            return ApplyResult(tuple(applied), tuple(skipped), stopped=True)
+        if guards.stop_page:
+            stop = wiki.read_pages([guards.stop_page]).get(guards.stop_page)
+            if stop is not None and says_stop(stop, guards.stop_words):
+                return ApplyResult(tuple(applied), tuple(skipped), stopped=True)
         if applied:
-            sleep(throttle)
-        outcome = _apply_one(
-            client,
-            edit,
-            token,
-            is_bot,
-            user,
-            published,
-            plan.started,
-            retries=retries,
-            force=force,
-            allow_shrink=allow_shrink,
-            max_shrink=max_shrink,
-        )
+            sleep(guards.throttle)
+        outcome = _apply_one(wiki, edit, token, user, published, plan.started, guards)
         if isinstance(outcome, Skip):
             skipped.append(outcome)
         else:
@@ -368,32 +351,26 @@ def apply_plan(
 
 
 def _apply_one(
-    client: WikiClient,
+    wiki: Wiki,
     edit: Edit,
     token: str,
-    is_bot: bool,
-    user: str,
+    user: UserInfo,
     published: Mapping[tuple[str, str], str],
     started: str,
-    *,
-    retries: int,
-    force: bool,
-    allow_shrink: bool,
-    max_shrink: float,
+    guards: Guards,
 ) -> Applied | Skip:
-    for _ in range(retries + 1):
-        state = read_pages(client, [edit.title])[edit.title]
+    for _ in range(guards.retries + 1):
+        state = wiki.read_pages([edit.title])[edit.title]
         if (state.exists, state.rev_id) != (not edit.create, edit.base_rev):
             # Changed since the plan: render our blocks into the page as it is now.
-            blocks = [Block(edit.title, k, v) for k, v in edit.blocks.items()]
             result = render_into(
                 state,
-                blocks,
+                edit.blocks,
                 published,
-                force=force,
-                allow_shrink=allow_shrink,
-                max_shrink=max_shrink,
-                user=user,
+                force=guards.force,
+                allow_shrink=guards.allow_shrink,
+                max_shrink=guards.max_shrink,
+                user=user.name,
             )
             if isinstance(result, Skip):
                 return result
@@ -407,43 +384,30 @@ def _apply_one(
                 old_text=state.text,
                 new_text=result,
             )
-        params: dict[str, str | int] = {
-            "action": "edit",
-            "title": edit.title,
-            "text": edit.new_text,
-            "summary": edit.summary,
-            "token": token,
-            "starttimestamp": started,
-            "md5": hashlib.md5(edit.new_text.encode()).hexdigest(),
-            "assert": "bot" if is_bot else "user",
-            "watchlist": "nochange",
-        }
-        if is_bot:
-            params["bot"] = "1"
-        if edit.create:
-            params["createonly"] = "1"
-        else:
-            params.update(nocreate="1", baserevid=edit.base_rev, basetimestamp=edit.base_timestamp)
-        try:
-            answer = client.call(params, post=True)["edit"]
-        except ApiError as exc:
-            if exc.code in ("editconflict", "articleexists"):
-                continue
-            if exc.code in ("protectedpage", "cascadeprotected", "protectednamespace"):
-                return Skip(edit.title, "protected", exc.info)
-            if exc.code == "missingtitle":
-                return Skip(edit.title, "missing", "the page was deleted since the plan")
-            if exc.code in ("assertbotfailed", "assertuserfailed"):
-                raise LoginFailed(f"the wiki no longer sees us logged in ({exc.code})") from None
-            raise
-        if answer.get("result") != "Success":
-            return Skip(edit.title, "conflict", f"the wiki answered {answer}")
-        new_rev = int(answer.get("newrevid") or edit.base_rev)
-        if not edit.create and "nochange" not in answer and answer.get("oldrevid") != edit.base_rev:
+        saved = wiki.edit(
+            title=edit.title,
+            text=edit.new_text,
+            summary=edit.summary,
+            token=token,
+            started=started,
+            user=user,
+            create=edit.create,
+            base_rev=edit.base_rev,
+            base_timestamp=edit.base_timestamp,
+        )
+        if saved.status is EditStatus.CONFLICT:
+            continue
+        if saved.status is EditStatus.PROTECTED:
+            return Skip(edit.title, SkipReason.PROTECTED, saved.detail)
+        if saved.status is EditStatus.MISSING:
+            return Skip(edit.title, SkipReason.MISSING, "the page was deleted since the plan")
+        if saved.merged:
             # The server merged our edit with someone else's: check that ours is there.
-            now = read_pages(client, [edit.title])[edit.title]
-            for block_id, content in edit.blocks.items():
-                if block_content(now.text, block_id).strip() != content.strip():
-                    return Skip(edit.title, "conflict", f"merged edit lost block {block_id!r}")
-        return Applied(edit.title, new_rev, edit.blocks)
-    return Skip(edit.title, "conflict", f"still changing after {retries} retries")
+            now = wiki.read_pages([edit.title])[edit.title]
+            for block in edit.blocks:
+                if block_content(now.text, block.id).strip() != block.text.strip():
+                    return Skip(
+                        edit.title, SkipReason.CONFLICT, f"merged edit lost block {block.id!r}"
+                    )
+        return Applied(edit.title, saved.rev_id or edit.base_rev, edit.blocks)
+    return Skip(edit.title, SkipReason.CONFLICT, f"still changing after {guards.retries} retries")

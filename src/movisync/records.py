@@ -1,48 +1,56 @@
 """Pages into records: their type, their fields with normalised values, and what the
 gap finder needs (links, categories, banners, body length).
 
-Records are cached in the store by revision id (and by a key of the profile and the
-template redirects): a run after an incremental pull re-parses only the pages that
-changed. A page the parser cannot read gives a record with ``error`` set; the run goes on.
-Parsing uses every core (one process per core) when there is enough to parse.
+Reading a page has two steps. Parsing (:func:`parse_page`) depends on the page's text
+and the wiki's names only, so it is cached in the store by revision: a run after an
+incremental pull parses only the pages that changed, and a change of profile parses
+nothing. Typing (:func:`record_of`) applies the profile to a parsed page; it is cheap
+and done in memory. Parsing uses every core when there is enough to parse; a page the
+parser cannot read gives a record with ``error`` set, and the run goes on.
 """
 
 from __future__ import annotations
 
+import ctypes
 import gc
 import hashlib
 import json
 import os
 import re
+import signal
 import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import StoreError
-from .profile import FieldSpec, Profile, templatedata, with_templatedata
+from .profile import FieldSpec, PageType, Profile, templatedata
 from .site import CATEGORY, TEMPLATE, SiteInfo
 from .store import Page, Store
-from .templates import Call, Parsed, first_url, parse, value_text
+from .templates import Call, Param, parse
 
-COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 # Below this many pages to parse, worker processes cost more than they save.
 PARALLEL_FROM = 200
+PARSE_VERSION = 3  # bump when parse_page changes: older cached parses are redone
+NOINCLUDE = re.compile(r"<noinclude>.*?(?:</noinclude>|$)", re.DOTALL | re.IGNORECASE)
+ONLYINCLUDE = re.compile(r"<onlyinclude>(.*?)(?:</onlyinclude>|$)", re.DOTALL | re.IGNORECASE)
+SKETCH_SIZE = 32
+SHINGLE = 4
+WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
 class Value:
     """One parameter of the type template, as the page fills it.
 
-    ``text`` is the value without comments and wiki markup; ``items`` splits it on the
-    field's separator for multi-valued kinds; ``dynamic`` marks a value computed by a
-    template or parser function (``{{#if:...}}``), which cannot be judged from the text.
+    ``text`` is the value without comments and wiki markup (for a url field, the first
+    external link's URL); ``items`` splits it on the field's separator for list fields;
+    ``dynamic`` marks a value computed by a template or parser function
+    (``{{#if:...}}``), which cannot be judged from the text.
     """
 
     name: str
-    raw: str
     text: str
     items: tuple[str, ...] = ()
     dynamic: bool = False
@@ -81,66 +89,261 @@ class Record:
     def value(self, name: str) -> Value | None:
         return next((v for v in self.values if v.name == name), None)
 
-
-NOINCLUDE = re.compile(r"<noinclude>.*?(?:</noinclude>|$)", re.DOTALL | re.IGNORECASE)
-
-
-def template_categories(store: Store) -> dict[str, tuple[str, ...]]:
-    """Categories each template adds to the pages that call it (its text outside
-    ``<noinclude>``): what a dump, which has no category table, needs to type pages."""
-    site = store.site()
-    if site is None:
-        return {}
-    added = {}
-    for page in store.pages(namespaces=[TEMPLATE]):
-        try:
-            categories = parse(NOINCLUDE.sub("", page.text), site).categories
-        except Exception:  # a broken template adds nothing we can know
-            continue
-        if categories:
-            added[page.title] = categories
-    return added
+    def field_value(self, spec: FieldSpec) -> Value | None:
+        """The value filling ``spec``, by its name or an alias."""
+        return next((v for n in spec.names if (v := self.value(n)) is not None), None)
 
 
-def page_categories(
-    page: Page, parsed: Parsed, added: Mapping[str, tuple[str, ...]]
-) -> tuple[str, ...]:
-    """The wiki's categories of the page, or (from a dump) those of its text and templates."""
-    if page.categories:
-        return page.categories
-    from_templates = (c for call in parsed.calls for c in added.get(call.template, ()))
-    return tuple(dict.fromkeys([*parsed.categories, *from_templates]))
+@dataclass(frozen=True)
+class ParsedPage:
+    """What a revision's wikitext says, independently of any profile (cached).
+
+    Template pages also say what they add to the pages that call them (their text
+    outside ``<noinclude>``, or only their ``<onlyinclude>`` part): categories and links,
+    which pages from a dump, with no link tables, get that way; and their TemplateData.
+    """
+
+    page_id: int
+    rev_id: int
+    calls: tuple[Call, ...] = ()
+    """Every template call, the template titles as written (redirects not followed)."""
+    links: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    body_chars: int = 0
+    sketch: tuple[int, ...] = ()
+    error: str | None = None
+    adds_categories: tuple[str, ...] = ()
+    adds_links: tuple[str, ...] = ()
+    templatedata: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
-def template_redirects(store: Store) -> dict[str, str]:
-    """Template redirects known from the wiki (``Modèle:Tiers lieu`` → ``Modèle:Tiers-lieu``)."""
-    return {p.title: p.redirect for p in store.pages(namespaces=[TEMPLATE]) if p.redirect}
+def body_sketch(text: str, size: int = SKETCH_SIZE) -> tuple[int, ...]:
+    """The ``size`` smallest CRC-32 hashes of the text's 4-word shingles (a bottom-k
+    MinHash sketch): two sketches estimate the texts' Jaccard similarity."""
+    words = WORD.findall(text.casefold())
+    shingles = {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
+    shingles.discard("")
+    return tuple(sorted({zlib.crc32(s.encode()) for s in shingles})[:size])
 
 
-def effective_profile(store: Store, profile: Profile) -> Profile:
-    """The profile, completed by the TemplateData of the type templates in the store."""
-    site = store.site()
-    template_ns = site.namespace(TEMPLATE) if site else None
-    prefix = f"{template_ns.name}:" if template_ns else "Template:"
-    declared = {}
-    for page in store.pages(namespaces=[TEMPLATE]):
-        data = templatedata(page.text)
-        if data is not None:
-            declared[page.title.removeprefix(prefix)] = data
-    return with_templatedata(profile, declared) if declared else profile
+def transcluded(text: str) -> str:
+    """What another page gets when it calls this template: MediaWiki rule, only the
+    ``<onlyinclude>`` parts when there are some, else everything but ``<noinclude>``."""
+    parts = ONLYINCLUDE.findall(text)
+    return "".join(parts) if parts else NOINCLUDE.sub("", text)
 
 
-def build_record(
-    page: Page,
-    profile: Profile,
+def parse_page(page: Page, site: SiteInfo) -> ParsedPage:
+    """Parse one page. Never raises on bad wikitext: ``error`` says why."""
+    try:
+        parsed = parse(page.text, site)
+        extra: dict[str, Any] = {}
+        if page.ns == TEMPLATE:
+            added = parse(transcluded(page.text), site)
+            extra = dict(
+                adds_categories=added.categories,
+                adds_links=added.links,
+                templatedata=templatedata(page.text),
+            )
+    except (RecursionError, MemoryError) as exc:
+        return ParsedPage(page.page_id, page.rev_id, error=f"{type(exc).__name__}: too deep")
+    except Exception as exc:  # a parser bug on hostile text must not stop a run
+        return ParsedPage(page.page_id, page.rev_id, error=f"{type(exc).__name__}: {exc}")
+    return ParsedPage(
+        page.page_id,
+        page.rev_id,
+        calls=parsed.calls,
+        links=parsed.links,
+        categories=parsed.categories,
+        body_chars=len(parsed.body),
+        sketch=body_sketch(parsed.body),
+        **extra,
+    )
+
+
+def to_json(parsed: ParsedPage) -> str:
+    """The cached form: compact arrays, parameters as [name, text, url, dynamic]."""
+    data: dict[str, Any] = {
+        "c": [
+            [c.template, [[p.name, p.text, p.url, int(p.dynamic)] for p in c.params]]
+            for c in parsed.calls
+        ],
+        "l": parsed.links,
+        "k": parsed.categories,
+        "b": parsed.body_chars,
+        "s": parsed.sketch,
+    }
+    if parsed.error:
+        data["e"] = parsed.error
+    if parsed.adds_categories or parsed.adds_links or parsed.templatedata:
+        data["t"] = [parsed.adds_categories, parsed.adds_links, parsed.templatedata]
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def from_json(page_id: int, rev_id: int, text: str) -> ParsedPage:
+    data = json.loads(text)
+    adds_categories, adds_links, declared = data.get("t", ((), (), None))
+    return ParsedPage(
+        page_id,
+        rev_id,
+        calls=tuple(
+            Call(name, tuple(Param(p[0], p[1], p[2], bool(p[3])) for p in params))
+            for name, params in data["c"]
+        ),
+        links=tuple(data["l"]),
+        categories=tuple(data["k"]),
+        body_chars=data["b"],
+        sketch=tuple(data["s"]),
+        error=data.get("e"),
+        adds_categories=tuple(adds_categories),
+        adds_links=tuple(adds_links),
+        templatedata=declared,
+    )
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Cyclic garbage collection paused while many long-lived objects are made (records,
+    features, blocks): each collection would walk them all again, making big stores
+    slower than linear. Records and features hold no reference cycles."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+# --- parsing with the cache ---------------------------------------------------------------
+def parse_key(site: SiteInfo) -> str:
+    """Parses depend on the parser's version and the wiki's names only (namespaces,
+    magic words, redirect words): not on the profile, nor on when the site was read."""
+    blob = json.dumps(
+        [
+            PARSE_VERSION,
+            [[n.id, n.name, n.canonical, n.case, list(n.aliases)] for n in site.namespaces],
+            sorted(site.magic_words),
+            list(site.redirect_words),
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+@paused_gc()  # many parsed pages, no cycles
+def load_parsed(
+    store: Store,
     site: SiteInfo,
-    redirects: Mapping[str, str],
-    added: Mapping[str, tuple[str, ...]] | None = None,
-) -> Record:
-    """Read one page with the profile. Never raises on bad wikitext: ``error`` says why.
+    revisions: Mapping[int, int],
+    *,
+    workers: int | None = None,
+    parsed_now: list[int] | None = None,
+) -> dict[int, ParsedPage]:
+    """Parsed pages for ``revisions`` (page id to revision id): from the cache where the
+    revision is unchanged, parsed (on every core) and cached where not. The ids parsed
+    are appended to ``parsed_now`` when given. A read-only store is read, not written."""
+    key = parse_key(site)
+    cached = store.cached_records(key)
+    found: dict[int, ParsedPage] = {}
+    stale: list[int] = []
+    for page_id, rev_id in revisions.items():
+        hit = cached.get(page_id)
+        if hit is not None and hit[0] == rev_id:
+            found[page_id] = from_json(page_id, rev_id, hit[1])
+        else:
+            stale.append(page_id)
+    del cached
+    if not stale:
+        return found
+    rows = []
+    for parsed, text in _parse_all(store.pages(ids=stale), site, len(stale), workers):
+        found[parsed.page_id] = parsed
+        rows.append((parsed.page_id, parsed.rev_id, text))
+    if parsed_now is not None:
+        parsed_now.extend(stale)
+    if store.writable:
+        with store.transaction():
+            store.cache_records(key, rows)
+    return found
 
-    A page pulled from the API has the wiki's own categories; one from a dump has none,
-    so its categories are read from its text plus those its templates add (``added``).
+
+def _parse_all(
+    pages: Iterable[Page], site: SiteInfo, count: int, workers: int | None
+) -> Iterator[tuple[ParsedPage, str]]:
+    cores = workers or os.cpu_count() or 1
+    if cores < 2 or count < PARALLEL_FROM:
+        for page in pages:
+            parsed = parse_page(page, site)
+            yield parsed, to_json(parsed)
+        return
+    chunk = max(1, min(64, count // (cores * 8)))
+    with ProcessPoolExecutor(cores, initializer=_init_worker, initargs=(site,)) as pool:
+        for text in pool.map(_parse_in_worker, pages, chunksize=chunk):
+            page_id, rev_id, data = text.split("\x1f", 2)
+            yield from_json(int(page_id), int(rev_id), data), data
+
+
+_WORKER: dict[str, SiteInfo] = {}
+
+
+def _init_worker(site: SiteInfo) -> None:
+    """A parse worker: dies with its parent (Linux: the parent-death signal), lets
+    Ctrl-C reach the parent only."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _WORKER["site"] = site
+
+
+def _parse_in_worker(page: Page) -> str:
+    parsed = parse_page(page, _WORKER["site"])
+    return f"{parsed.page_id}\x1f{parsed.rev_id}\x1f{to_json(parsed)}"
+
+
+# --- typing --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class TemplateFacts:
+    """What the wiki's template pages say, for typing pages: template redirects, the
+    categories and links each template adds, and TemplateData by template name."""
+
+    redirects: Mapping[str, str]
+    categories: Mapping[str, tuple[str, ...]]
+    links: Mapping[str, tuple[str, ...]]
+    declared: Mapping[str, Mapping[str, Any]]
+
+
+def template_facts(
+    pages: Iterable[Page], parsed: Mapping[int, ParsedPage], site: SiteInfo
+) -> TemplateFacts:
+    """Facts of the template pages among ``pages`` (metadata; their parses in ``parsed``)."""
+    template_ns = site.namespace(TEMPLATE)
+    prefix = f"{template_ns.name}:" if template_ns else "Template:"
+    redirects, categories, links, declared = {}, {}, {}, {}
+    for page in pages:
+        if page.ns != TEMPLATE:
+            continue
+        if page.redirect:
+            redirects[page.title] = page.redirect
+        facts = parsed.get(page.page_id)
+        if facts is None:
+            continue
+        if facts.adds_categories:
+            categories[page.title] = facts.adds_categories
+        if facts.adds_links:
+            links[page.title] = facts.adds_links
+        if facts.templatedata is not None:
+            declared[page.title.removeprefix(prefix)] = facts.templatedata
+    return TemplateFacts(redirects, categories, links, declared)
+
+
+def record_of(
+    page: Page, parsed: ParsedPage, profile: Profile, site: SiteInfo, facts: TemplateFacts
+) -> Record:
+    """A parsed page read with the profile.
+
+    A page pulled from the API has the wiki's own categories and links; one from a dump
+    has none, so they are read from its text plus those its templates add.
     """
     base: dict[str, Any] = dict(
         page_id=page.page_id,
@@ -150,9 +353,7 @@ def build_record(
         timestamp=page.timestamp,
         redirect=page.redirect,
     )
-    try:
-        parsed = parse(page.text, site, redirects=redirects)
-    except Exception as exc:  # a parser bug on hostile text must not stop a run
+    if parsed.error:
         return Record(
             **base,
             type=None,
@@ -166,34 +367,53 @@ def build_record(
             banners=(),
             stub=False,
             body_chars=0,
-            error=f"{type(exc).__name__}: {exc}",
+            error=parsed.error,
         )
     template_ns = site.namespace(TEMPLATE)
     prefix = f"{template_ns.name}:" if template_ns else "Template:"
-    names = [c.template.removeprefix(prefix) for c in parsed.calls]
-    categories = page_categories(page, parsed, added or {})
-    page_type, typed_by, call = _type_of(profile, parsed.calls, names, categories, site)
+    calls = [Call(facts.redirects.get(c.template, c.template), c.params) for c in parsed.calls]
+    names = [c.template.removeprefix(prefix) for c in calls]
+    categories = page.categories or tuple(
+        dict.fromkeys(
+            [*parsed.categories, *(k for c in calls for k in facts.categories.get(c.template, ()))]
+        )
+    )
+    links = page.links or tuple(
+        dict.fromkeys([*parsed.links, *(t for c in calls for t in facts.links.get(c.template, ()))])
+    )
+    page_type, typed_by, call = _type_of(profile, calls, names, categories, site)
     values: tuple[Value, ...] = ()
     repeated: tuple[str, ...] = ()
     if call is not None and page_type is not None:
-        spec = profile.type(page_type)
-        values = tuple(_value(name, raw, spec.field(name)) for name, raw in call.values().items())
+        values = tuple(_value(p, page_type.field(p.name)) for p in call.values().values())
         repeated = call.repeated()
     return Record(
         **base,
-        type=page_type,
+        type=page_type.key if page_type else None,
         typed_by=typed_by,
         template=call.template if call else None,
         values=values,
         repeated=repeated,
-        templates=tuple(dict.fromkeys(c.template for c in parsed.calls)),
-        links=page.links or parsed.links,
+        templates=tuple(dict.fromkeys(c.template for c in calls)),
+        links=links,
         categories=categories,
         banners=tuple(n for n in dict.fromkeys(names) if n in profile.doc_banners),
         stub=any(n in profile.stub_banners for n in names),
-        body_chars=len(parsed.body),
-        sketch=body_sketch(parsed.body),
+        body_chars=parsed.body_chars,
+        sketch=parsed.sketch,
     )
+
+
+def build_record(
+    page: Page,
+    profile: Profile,
+    site: SiteInfo,
+    redirects: Mapping[str, str] | None = None,
+    added: Mapping[str, tuple[str, ...]] | None = None,
+) -> Record:
+    """Parse and read one page (with its text) in one step: for tests and tools."""
+    facts = TemplateFacts(redirects or {}, added or {}, {}, {})
+    return record_of(page, parse_page(page, site), profile, site, facts)
 
 
 def _type_of(
@@ -202,31 +422,31 @@ def _type_of(
     names: Sequence[str],
     categories: Sequence[str],
     site: SiteInfo,
-) -> tuple[str | None, str | None, Call | None]:
+) -> tuple[PageType | None, str | None, Call | None]:
     for call, name in zip(calls, names, strict=True):
         for page_type in profile.types:
             if name in page_type.templates:
-                return page_type.key, "template", call
+                return page_type, "template", call
     category_ns = site.namespace(CATEGORY)
     prefix = f"{category_ns.name}:" if category_ns else "Category:"
     in_categories = {c.removeprefix(prefix) for c in categories}
     for page_type in profile.types:
         if page_type.category and page_type.category in in_categories:
-            return page_type.key, "category", None
+            return page_type, "category", None
     return None, None, None
 
 
-def _value(name: str, raw: str, spec: FieldSpec | None) -> Value:
-    text = value_text(raw)
-    dynamic = "{{" in COMMENT.sub("", raw)
+def _value(param: Param, spec: FieldSpec | None) -> Value:
+    text = param.text
     if spec is not None and spec.kind == "url":
-        text = first_url(raw) or text
+        text = param.url or text
     items: tuple[str, ...] = ()
     if spec is not None and spec.multi:
         items = tuple(i.strip() for i in text.split(spec.separator) if i.strip())
-    return Value(name=name, raw=raw, text=text, items=items, dynamic=dynamic)
+    return Value(name=param.name, text=text, items=items, dynamic=param.dynamic)
 
 
+# --- the link graph ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class LinkGraph:
     """Which pages exist and who links to whom, over every pulled namespace."""
@@ -244,188 +464,48 @@ class LinkGraph:
         prefix, sep, _ = title.partition(":")
         return self.prefixes.get(prefix, 0) if sep else 0
 
-
-SKETCH_SIZE = 32
-SHINGLE = 4
-WORD = re.compile(r"\w+")
-
-
-def body_sketch(text: str, size: int = SKETCH_SIZE) -> tuple[int, ...]:
-    """The ``size`` smallest CRC-32 hashes of the text's 4-word shingles (a bottom-k
-    MinHash sketch): two sketches estimate the texts' Jaccard similarity."""
-    words = WORD.findall(text.casefold())
-    shingles = {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
-    shingles.discard("")
-    return tuple(sorted({zlib.crc32(s.encode()) for s in shingles})[:size])
-
-
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """Cyclic garbage collection paused while many long-lived objects are made (records,
-    features, blocks): each collection would walk them all again, making big stores
-    slower than linear. Records and features hold no reference cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-# --- loading with the cache ---------------------------------------------------------------
-RECORD_VERSION = 2  # bump when Record changes: older cached records are parsed again
-
-
-def cache_key(profile: Profile, redirects: Mapping[str, str], site: SiteInfo) -> str:
-    """Records depend on the profile (not its [dupes] settings), the template redirects
-    and the site's names."""
-    blob = json.dumps(
-        [
-            RECORD_VERSION,
-            {k: v for k, v in profile.raw.items() if k != "dupes"},
-            sorted(redirects.items()),
-            asdict(site),
-        ],
-        sort_keys=True,
-        default=str,
-        ensure_ascii=False,
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()[:16]
-
-
-@paused_gc()  # many records, no cycles
-def load_records(
-    store: Store,
-    profile: Profile,
-    *,
-    namespaces: Iterable[int] | None = None,
-    workers: int | None = None,
-) -> list[Record]:
-    """Records of the stored pages (content namespaces by default), from the cache where
-    the revision is unchanged, parsed (on every core) where not."""
-    site = store.site()
-    if site is None:
-        raise StoreError(f"{store.path} holds no wiki yet; run `movisync pull` first")
-    profile = effective_profile(store, profile)
-    redirects = template_redirects(store)
-    added = template_categories(store)
-    key = cache_key(profile, {**redirects, **{k: "|".join(v) for k, v in added.items()}}, site)
-    chosen = tuple(namespaces) if namespaces is not None else site.content_namespaces()
-    cached = store.cached_records(key)
-    records: dict[int, Record] = {}
-    stale: list[int] = []
-    for page_id, rev_id in store.revisions(namespaces=chosen).items():
-        hit = cached.get(page_id)
-        if hit is not None and hit[0] == rev_id:
-            records[page_id] = record_from_json(hit[1])
-        else:
-            stale.append(page_id)
-    todo = list(store.pages(ids=stale)) if stale else []
-    for record in _parse_all(todo, profile, site, redirects, added, workers):
-        records[record.page_id] = record
-    if todo:
-        with store.transaction():
-            store.cache_records(
-                key,
-                (
-                    (r.page_id, r.rev_id, json.dumps(asdict(r), ensure_ascii=False))
-                    for r in (records[p.page_id] for p in todo)
-                ),
-            )
-    return sorted(records.values(), key=lambda r: r.title)
-
-
-def _parse_all(
-    pages: list[Page],
-    profile: Profile,
-    site: SiteInfo,
-    redirects: Mapping[str, str],
-    added: Mapping[str, tuple[str, ...]],
-    workers: int | None,
-) -> Iterator[Record]:
-    count = workers or os.cpu_count() or 1
-    if count < 2 or len(pages) < PARALLEL_FROM:
-        for page in pages:
-            yield build_record(page, profile, site, redirects, added)
-        return
-    chunk = max(1, len(pages) // (count * 8))
-    with ProcessPoolExecutor(
-        count, initializer=_init_worker, initargs=(profile, site, dict(redirects), dict(added))
-    ) as pool:
-        yield from pool.map(_build_in_worker, pages, chunksize=chunk)
-
-
-_WORKER: dict[str, Any] = {}
-
-
-def _init_worker(
-    profile: Profile, site: SiteInfo, redirects: dict[str, str], added: dict[str, tuple[str, ...]]
-) -> None:
-    _WORKER.update(profile=profile, site=site, redirects=redirects, added=added)
-
-
-def _build_in_worker(page: Page) -> Record:
-    return build_record(
-        page, _WORKER["profile"], _WORKER["site"], _WORKER["redirects"], _WORKER["added"]
-    )
-
-
-def record_from_json(text: str) -> Record:
-    data = json.loads(text)
-    data["values"] = tuple(Value(**{**v, "items": tuple(v["items"])}) for v in data["values"])
-    for key in ("repeated", "templates", "links", "categories", "banners", "sketch"):
-        data[key] = tuple(data[key])
-    return Record(**data)
+    def name_of(self, ns_id: int) -> str:
+        """A namespace's local name (from the wiki's siteinfo)."""
+        return next((name for name, i in self.prefixes.items() if i == ns_id), str(ns_id))
 
 
 @paused_gc()
-def load_graph(store: Store, *, ignore_prefix: str = "") -> LinkGraph:
-    """The link graph over every stored page (all pulled namespaces). Links from pages
-    under ``ignore_prefix`` (movisync's own curated pages, which link to everything) do
-    not count: publishing must not hide orphans."""
-    site = store.site()
+def link_graph(
+    pages: Iterable[Page],
+    parsed: Mapping[int, ParsedPage],
+    facts: TemplateFacts,
+    site: SiteInfo,
+    namespaces: Iterable[int],
+    *,
+    ignore_prefix: str = "",
+) -> LinkGraph:
+    """The link graph over every stored page (all pulled namespaces). A page without a
+    link table (from a dump) links to what its text and its templates link to. Links
+    from pages under ``ignore_prefix`` (movisync's own curated pages, which link to
+    everything) do not count: publishing must not hide orphans."""
     existing: set[str] = set()
     redirects: dict[str, str] = {}
     inbound: dict[str, set[str]] = {}
-    unlinked: dict[int, tuple[int, str]] = {}
-    for page_id, rev_id, title, redirect, links in store.link_table():
-        existing.add(title)
-        if ignore_prefix and (title == ignore_prefix or title.startswith(f"{ignore_prefix}/")):
+    for page in pages:
+        existing.add(page.title)
+        if ignore_prefix and (
+            page.title == ignore_prefix or page.title.startswith(f"{ignore_prefix}/")
+        ):
             continue
-        if redirect:
-            redirects[title] = redirect
-        if not links:
-            unlinked[page_id] = (rev_id, title)
+        if page.redirect:
+            redirects[page.title] = page.redirect
+        links: Iterable[str] = page.links
+        if not links and (read := parsed.get(page.page_id)) is not None:
+            called = (facts.redirects.get(c.template, c.template) for c in read.calls)
+            links = dict.fromkeys(
+                [*read.links, *(t for c in called for t in facts.links.get(c, ()))]
+            )
         for target in links:
-            inbound.setdefault(target, set()).add(title)
-    # Pages from a dump have no link table: their links are read from the text, once
-    # per revision (cached in the store).
-    cached = store.text_links()
-    stale = [i for i, (rev_id, _) in unlinked.items() if cached.get(i, (None,))[0] != rev_id]
-    read = [(page.page_id, page.rev_id, parse_links(page, site)) for page in store.pages(ids=stale)]
-    if read:
-        with store.transaction():
-            store.save_text_links(read)
-    cached.update((page_id, (rev_id, links)) for page_id, rev_id, links in read)
-    for page_id, (_, title) in unlinked.items():
-        for target in cached.get(page_id, (0, ()))[1]:
-            inbound.setdefault(target, set()).add(title)
-    namespaces = store.state("namespaces") or sorted({store_ns for store_ns in store.counts()})
+            inbound.setdefault(target, set()).add(page.title)
     return LinkGraph(
         existing=frozenset(existing),
         redirects=redirects,
         inbound={k: frozenset(v) for k, v in inbound.items()},
         namespaces=frozenset(namespaces),
-        prefixes={ns.name: ns.id for ns in site.namespaces if ns.name} if site else {},
+        prefixes={ns.name: ns.id for ns in site.namespaces if ns.name},
     )
-
-
-def parse_links(page: Page, site: SiteInfo | None) -> tuple[str, ...]:
-    """Links read from the wikitext, for pages that came from a dump (no link table)."""
-    if site is None or not page.text:
-        return ()
-    try:
-        return parse(page.text, site).links
-    except Exception:
-        return ()

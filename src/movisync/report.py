@@ -18,23 +18,8 @@ from urllib.parse import quote
 
 from .dupes import DupeReport
 from .errors import ConfigError
-from .gaps import GapReport
+from .gaps import LABELS, GapKind, GapReport
 from .history import Snapshot, before
-
-KIND_LABELS = {
-    "missing_field": "champ manquant",
-    "empty_field": "champ vide",
-    "invalid_value": "valeur invalide",
-    "unknown_param": "paramètre inconnu",
-    "duplicate_param": "paramètre répété",
-    "no_template": "sans modèle",
-    "uncategorized": "sans catégorie",
-    "stub": "ébauche",
-    "orphan": "page orpheline",
-    "red_link": "lien rouge",
-    "dead_end": "impasse",
-    "dead_link": "site injoignable",
-}
 
 
 @dataclass(frozen=True)
@@ -123,8 +108,12 @@ def build(
     )
 
 
+def _label(kind: str) -> str:
+    return LABELS[GapKind(kind)]
+
+
 def _kinds(kinds: Sequence[str]) -> str:
-    return ", ".join(KIND_LABELS.get(k, k) for k in kinds)
+    return ", ".join(_label(k) for k in kinds)
 
 
 def _change(now: int, then: int | None) -> str:
@@ -277,9 +266,9 @@ def to_html(data: ReportData) -> str:
     line.x_labels = [s.at[:10] for s in data.history]
     kinds = sorted({k for s in data.history for k in s.by_kind()})
     for kind in kinds:
-        line.add(KIND_LABELS.get(kind, kind), [s.by_kind().get(kind, 0) for s in data.history])
+        line.add(_label(kind), [s.by_kind().get(kind, 0) for s in data.history])
     last = data.history[-1].by_kind()
-    described = ", ".join(f"{KIND_LABELS.get(k, k)} {last.get(k, 0)}" for k in kinds)
+    described = ", ".join(f"{_label(k)} {last.get(k, 0)}" for k in kinds)
     parts.append(
         f'<figure role="img" aria-label="Manques par sorte, aujourd\'hui : {e(described)}">'
         f"{_chart_svg(line)}<figcaption>Aujourd'hui : {e(described)}</figcaption></figure>"
@@ -291,7 +280,7 @@ def to_html(data: ReportData) -> str:
         "<tbody>",
     ]
     for page in data.worst:
-        kinds_text = ", ".join(KIND_LABELS.get(k, k) for k in page.kinds)
+        kinds_text = ", ".join(_label(k) for k in page.kinds)
         parts.append(
             f'<tr><td><a href="{e(page.url)}">{e(page.title)}</a></td><td>{page.gaps}</td>'
             f'<td>{e(kinds_text)}</td><td><a href="{e(page.edit_url)}">modifier '

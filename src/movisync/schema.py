@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .gaps import COORDINATES, DATE_FORMS, EMAIL, fold
+from . import kinds
 from .profile import Profile
-from .templates import Call, value_text
+from .templates import Call, Param
+from .text import fold
 
 SAMPLES = 3
 
@@ -52,8 +53,8 @@ def describe(
             if name not in seen:
                 pages[name] += 1
                 seen.add(name)
-                for param, raw in call.values().items():
-                    params[name][param].append(value_text(raw))
+                for param, value in call.values().items():
+                    params[name][param].append(value.text)
     type_of = {t: pt for pt in profile.types for t in pt.templates}
     uses = []
     for name, count in pages.most_common():
@@ -89,24 +90,16 @@ def guess_kind(values: list[str]) -> tuple[str, tuple[str, ...]]:
     if not filled:
         return "text", ()
 
-    def share(test: Callable[[str], object]) -> float:
-        return sum(1 for v in filled if test(v)) / len(filled)
-
-    if share(lambda v: v.startswith(("http://", "https://"))) >= 0.8:
-        return "url", ()
-    if share(lambda v: EMAIL.match(v)) >= 0.8:
-        return "email", ()
-    if share(lambda v: COORDINATES.match(v)) >= 0.8:
-        return "coordinates", ()
-    if share(lambda v: any(f.match(fold(v)) for f in DATE_FORMS)) >= 0.8:
-        return "date", ()
+    guessed = kinds.guess(filled)
+    if guessed is not None:
+        return guessed, ()
     items = [i.strip() for v in filled for i in v.split(",") if i.strip()]
     distinct = Counter(items)
     if len(filled) >= 5 and len(distinct) <= 12 and len(items) > len(filled):
         return "multi-enum", tuple(sorted(distinct))
     if len(filled) >= 5 and len(distinct) <= 12:
         return "enum", tuple(sorted(distinct))
-    if share(lambda v: "," in v) >= 0.5:
+    if sum(1 for v in filled if "," in v) >= 0.5 * len(filled):
         return "multi", ()
     return "text", ()
 
@@ -122,7 +115,7 @@ def infer_profile(
     """A profile TOML learned from the pages: each template with parameters, used on at
     least ``min_pages`` pages, becomes a type; a field is required when at least 90 % of
     the pages fill it, recommended from 50 %."""
-    by_template: dict[str, list[tuple[str, dict[str, str]]]] = defaultdict(list)
+    by_template: dict[str, list[tuple[str, dict[str, Param]]]] = defaultdict(list)
     for title, calls in calls_by_page.items():
         for call in calls:
             if call.params:
@@ -152,8 +145,8 @@ def infer_profile(
         ]
         params: dict[str, list[str]] = defaultdict(list)
         for _, call_values in uses:
-            for param, raw in call_values.items():
-                params[param].append(value_text(raw))
+            for param, value in call_values.items():
+                params[param].append(value.text)
         for param, texts in sorted(params.items(), key=lambda kv: -len(kv[1])):
             kind, allowed = guess_kind(texts)
             fill = sum(1 for v in texts if v) / len(uses)

@@ -11,6 +11,7 @@ import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 MAIN, FILE, MEDIAWIKI, TEMPLATE, CATEGORY = 0, 6, 8, 10, 14
@@ -104,11 +105,24 @@ class SiteInfo:
         clean = " ".join(title.replace("_", " ").split())
         prefix, sep, rest = clean.partition(":")
         if sep:
-            key = prefix.strip().casefold()
-            for ns in self.namespaces:
-                if ns.id != MAIN and key in {n.replace("_", " ").casefold() for n in ns.names()}:
-                    return ns.id, rest.strip()
+            ns_id = self._prefixes.get(prefix.strip().casefold())
+            if ns_id is not None:
+                return ns_id, rest.strip()
         return MAIN, clean
+
+    @cached_property
+    def _prefixes(self) -> dict[str, int]:
+        """Every namespace name and alias (case-folded, ``_`` as space) to its id."""
+        return {
+            name.replace("_", " ").casefold(): ns.id
+            for ns in self.namespaces
+            if ns.id != MAIN
+            for name in ns.names()
+        }
+
+    @cached_property
+    def _magic(self) -> frozenset[str]:
+        return frozenset(w.casefold() for w in self.magic_words) | FALLBACK_MAGIC
 
     def normalize(self, title: str) -> str:
         """The title as the wiki stores it: local namespace name, ``_`` as space, and the
@@ -135,9 +149,8 @@ class SiteInfo:
                 clean = clean[len(modifier) :].strip()
         if not clean or clean.startswith(("#", ":")) or "{" in clean or "<" in clean:
             return None
-        magic = {w.casefold() for w in self.magic_words} | FALLBACK_MAGIC
         head = clean.split(":", 1)[0].strip()
-        if head.casefold() in magic and (":" in clean or head.isupper()):
+        if head.casefold() in self._magic and (":" in clean or head.isupper()):
             return None
         ns_id, rest = self.split_title(clean)
         if ns_id == MAIN:

@@ -11,6 +11,7 @@ the forward migrations in order, a newer one is refused.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -77,8 +78,14 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE text_links (page_id INTEGER PRIMARY KEY, rev_id INTEGER NOT NULL,
                              links TEXT NOT NULL);
     """,
+    # 8: parses are cached profile-free in `records` (links read from text with them).
+    """
+    DROP TABLE text_links;
+    DELETE FROM records;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+EMPTY = "''"  # an SQL empty string, in place of a text not read
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,11 @@ class Store:
                 f"{self.path} is not a usable movisync store ({exc}); move it away or "
                 "choose another --store, then pull again"
             ) from None
+
+    @property
+    def writable(self) -> bool:
+        """Whether this process may write the store (a read-only file is still read)."""
+        return os.access(self.path, os.W_OK) and os.access(self.path.parent or Path("."), os.W_OK)
 
     def __enter__(self) -> Store:
         return self
@@ -318,7 +330,7 @@ class Store:
 
     def _delete(self, page_id: int) -> None:
         self._forget_links(page_id)
-        self.db.execute("DELETE FROM text_links WHERE page_id = ?", (page_id,))
+        self.db.execute("DELETE FROM records WHERE page_id = ?", (page_id,))
         self.db.execute("DELETE FROM pages WHERE page_id = ?", (page_id,))
 
     def sweep(self, *, namespaces: Iterable[int], seen_before: int) -> int:
@@ -339,21 +351,27 @@ class Store:
         return next(self._select("WHERE title = ?", (title,)), None)
 
     def pages(
-        self, *, namespaces: Iterable[int] | None = None, ids: Iterable[int] | None = None
+        self,
+        *,
+        namespaces: Iterable[int] | None = None,
+        ids: Iterable[int] | None = None,
+        text: bool = True,
     ) -> Iterator[Page]:
         """Stored pages (with links and categories) by title: all, or of some namespaces,
-        or with some page ids."""
+        or with some page ids; without their text (``text=False``: empty) when only
+        what describes them is needed."""
         if ids is not None:
             wanted = sorted(set(ids))
             for start in range(0, len(wanted), 500):
                 chunk = tuple(wanted[start : start + 500])
-                yield from self._select(f"WHERE page_id IN ({','.join('?' * len(chunk))})", chunk)
+                where = f"WHERE page_id IN ({','.join('?' * len(chunk))})"
+                yield from self._select(where, chunk, text)
             return
         if namespaces is None:
-            yield from self._select("", ())
+            yield from self._select("", (), text)
             return
         args = tuple(namespaces)
-        yield from self._select(f"WHERE ns IN ({','.join('?' * len(args))})", args)
+        yield from self._select(f"WHERE ns IN ({','.join('?' * len(args))})", args, text)
 
     def revisions(self, *, namespaces: Iterable[int]) -> dict[int, int]:
         """Page id to revision id, for the pages of some namespaces (no text read)."""
@@ -361,35 +379,10 @@ class Store:
         sql = f"SELECT page_id, rev_id FROM pages WHERE ns IN ({','.join('?' * len(args))})"
         return {row[0]: row[1] for row in self.db.execute(sql, args)}
 
-    def link_table(self) -> Iterator[tuple[int, int, str, str | None, tuple[str, ...]]]:
-        """(page id, revision id, title, redirect target, links) of every page, without
-        its text."""
+    def _select(self, where: str, args: tuple[object, ...], text: bool = True) -> Iterator[Page]:
         sql = (
-            "SELECT page_id, rev_id, title, redirect, (SELECT group_concat(target, char(31)) "
-            "FROM links l WHERE l.page_id = p.page_id) FROM pages p"
-        )
-        for page_id, rev_id, title, redirect, links in self.db.execute(sql):
-            yield page_id, rev_id, title, redirect, tuple(links.split("\x1f")) if links else ()
-
-    def text_links(self) -> dict[int, tuple[int, tuple[str, ...]]]:
-        """Links read from pages' text: page id to (revision id, links)."""
-        rows = self.db.execute("SELECT page_id, rev_id, links FROM text_links")
-        return {
-            page_id: (rev_id, tuple(links.split("\x1f")) if links else ())
-            for page_id, rev_id, links in rows
-        }
-
-    def save_text_links(self, rows: Iterable[tuple[int, int, tuple[str, ...]]]) -> None:
-        """Keep links read from text (page id, revision id, links); call inside a
-        transaction."""
-        self.db.executemany(
-            "INSERT OR REPLACE INTO text_links VALUES (?, ?, ?)",
-            ((page_id, rev_id, "\x1f".join(links)) for page_id, rev_id, links in rows),
-        )
-
-    def _select(self, where: str, args: tuple[object, ...]) -> Iterator[Page]:
-        sql = (
-            "SELECT page_id, ns, title, rev_id, timestamp, text, redirect, "
+            f"SELECT page_id, ns, title, rev_id, timestamp, {'text' if text else EMPTY}, "
+            "redirect, "
             "(SELECT group_concat(target, char(31)) FROM links l WHERE l.page_id = p.page_id), "
             "(SELECT group_concat(category, char(31)) FROM categories c "
             "WHERE c.page_id = p.page_id) "

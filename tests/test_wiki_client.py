@@ -6,8 +6,8 @@ import socket
 
 import pytest
 
-from movisync.client import WikiClient
 from movisync.errors import ApiError, HttpError, MaxlagExceeded, NotAnApi, WikiUnreachable
+from movisync.wiki import WikiClient
 
 from .fakewiki import Reply, serve
 

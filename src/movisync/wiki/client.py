@@ -1,8 +1,8 @@
-"""The one door to the wiki: an mwclient session with batching, retries and maxlag.
+"""The transport to the wiki: one session, retries, maxlag, login.
 
 All requests, reads and writes, go through one ``requests`` session (mwclient's), so there
 is one login and one cookie jar. mwclient's ``page.text()`` costs a request per page;
-movisync batches through raw API calls instead.
+movisync batches through raw API calls instead, spelled in :mod:`movisync.wiki.api` only.
 
 MediaWiki rules applied here:
 - every request carries ``maxlag``; when replicas lag more, the API answers the error
@@ -24,8 +24,8 @@ import mwclient
 import mwclient.errors
 import requests
 
-from . import __version__
-from .errors import (
+from .. import __version__
+from ..errors import (
     ApiError,
     HttpError,
     LoginFailed,
@@ -34,7 +34,6 @@ from .errors import (
     WikiError,
     WikiUnreachable,
 )
-from .site import SiteInfo, from_api
 
 log = logging.getLogger(__name__)
 
@@ -176,24 +175,7 @@ class WikiClient:
                 return
             cont = result["continue"]
 
-    # --- site and account ------------------------------------------------------------
-    def siteinfo(self) -> SiteInfo:
-        """The wiki's identity, namespaces, redirect words, statistics and our rights."""
-        result = self.call(
-            {
-                "action": "query",
-                "meta": "siteinfo|userinfo",
-                "siprop": "general|namespaces|namespacealiases|magicwords|statistics",
-                "uiprop": "rights",
-            }
-        )
-        query = result.get("query", {})
-        if "general" not in query:
-            raise NotAnApi(
-                f"{self.api} answered, but without site information; is it a MediaWiki API?"
-            )
-        return from_api(query)
-
+    # --- account ---------------------------------------------------------------------
     def login(self, username: str, password: str) -> None:
         """Log in with a bot password (``User@app`` and its password,
         Special:BotPasswords). The password is never logged nor put in a message."""

@@ -1,0 +1,150 @@
+"""The curated pages movisync owns on the wiki, in one registry. Pure.
+
+Each kind of curated page says, in one place, how its title is made (from the profile's
+words, under the publish prefix), whether there is one per page type, how it renders,
+and whether reviewers may write in it (the review page's verdict column): plan, apply
+and doctor all read this registry. Adding a curated page is adding one entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from . import render
+from .dupes import DupeReport
+from .gaps import GapReport
+from .history import Snapshot, trend_line
+from .profile import PageType, Profile, Words
+from .records import Record
+from .render import Block
+from .site import SiteInfo
+
+PROJECT = 4
+
+
+class PageKind(StrEnum):
+    DIRECTORY = "directory"
+    ACTIVITIES = "activities"
+    WORKLIST = "worklist"
+    REVIEW = "duplicates"
+
+
+@dataclass(frozen=True)
+class CuratedPage:
+    """One page movisync writes: its title, its kind, and its block's id."""
+
+    kind: PageKind
+    title: str
+    type: str | None = None
+    """The page type it is about, for the pages made one per type."""
+
+    @property
+    def block(self) -> str:
+        """The id in the page's ``<!-- movisync:begin ID -->`` marker."""
+        return f"{self.kind}-{self.type}" if self.type else str(self.kind)
+
+    @property
+    def reviewers_write(self) -> bool:
+        """Whether people write in the block (its last column): their words are theirs."""
+        return REGISTRY[self.kind].reviewers_write
+
+
+@dataclass(frozen=True)
+class Findings:
+    """What the curated pages are made from."""
+
+    records: Sequence[Record]
+    gaps: GapReport
+    dupes: DupeReport
+    verdicts: Mapping[tuple[str, str], str]
+    history: Sequence[Snapshot]
+    profile: Profile
+    template_ns: str
+    """The wiki's name of the template namespace ("Modèle" on Movilab)."""
+
+
+Renderer = Callable[[CuratedPage, PageType | None, Findings], Block]
+
+
+@dataclass(frozen=True)
+class Spec:
+    word: Callable[[Words], str]
+    """The title's last part(s), from the profile's words."""
+    per_type: bool
+    render: Renderer
+    reviewers_write: bool = False
+
+
+def _directory(page: CuratedPage, page_type: PageType | None, found: Findings) -> Block:
+    assert page_type is not None
+    words = found.profile.words
+    return render.directory(found.records, page_type, page.title, words, found.template_ns)
+
+
+def _worklist(page: CuratedPage, page_type: PageType | None, found: Findings) -> Block:
+    assert page_type is not None
+    words = found.profile.words
+    trend = trend_line(found.history, page_type.key, words)
+    return render.worklist(found.gaps, page_type, page.title, words, trend)
+
+
+REGISTRY: Mapping[PageKind, Spec] = {
+    PageKind.DIRECTORY: Spec(lambda w: w.directory, True, _directory),
+    PageKind.ACTIVITIES: Spec(
+        lambda w: w.activities,
+        False,
+        lambda page, _, found: render.activities(found.records, found.profile, page.title),
+    ),
+    PageKind.WORKLIST: Spec(lambda w: w.worklist, True, _worklist),
+    PageKind.REVIEW: Spec(
+        lambda w: w.review,
+        False,
+        lambda page, _, found: render.review(
+            found.dupes, page.title, found.verdicts, found.profile.words
+        ),
+        reviewers_write=True,
+    ),
+}
+"""Every kind of curated page (a test proves it covers PageKind)."""
+
+
+def publish_prefix(site: SiteInfo | None, prefix: str | None = None) -> str:
+    """Where movisync's own pages live: as configured, or "<project namespace>:Movisync"
+    (the project namespace's name from siteinfo: "Movilab" on Movilab)."""
+    if prefix:
+        return prefix
+    project = site.namespace(PROJECT) if site else None
+    return f"{project.name if project else 'Project'}:Movisync"
+
+
+def curated_pages(profile: Profile, prefix: str) -> list[CuratedPage]:
+    """Every curated page, in the registry's order, per type where it is per type."""
+    pages = []
+    for kind, spec in REGISTRY.items():
+        base = f"{prefix}/{spec.word(profile.words)}"
+        if spec.per_type:
+            pages += [CuratedPage(kind, f"{base}/{t.plural}", t.key) for t in profile.types]
+        else:
+            pages.append(CuratedPage(kind, base))
+    return pages
+
+
+def stop_page(profile: Profile, prefix: str, configured: str | None = None) -> str:
+    """The page that stops every edit when it says so."""
+    return configured or f"{prefix}/{profile.words.stop}"
+
+
+def review_page(pages: Sequence[CuratedPage]) -> CuratedPage:
+    return next(p for p in pages if p.kind is PageKind.REVIEW)
+
+
+def render_pages(pages: Sequence[CuratedPage], found: Findings) -> list[Block]:
+    """Every curated page's block, rendered."""
+    types = {t.key: t for t in found.profile.types}
+    blocks = []
+    for page in pages:
+        block = REGISTRY[page.kind].render(page, types.get(page.type or ""), found)
+        blocks.append(replace(block, reviewers_write=page.reviewers_write))
+    return blocks

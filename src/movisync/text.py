@@ -1,0 +1,51 @@
+"""Text made comparable (folding) or inert on a wiki page (escaping). Pure."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# MediaWiki markup that a value must not carry into a table cell, as entities.
+ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    "[": "&#91;",
+    "]": "&#93;",
+    "{": "&#123;",
+    "}": "&#125;",
+    "|": "&#124;",
+    "!": "&#33;",
+    "~": "&#126;",
+    "_": "&#95;",
+    "'": "&#39;",
+    "=": "&#61;",
+}
+ESCAPE = re.compile("[" + re.escape("".join(ESCAPES)) + "]")
+# Bidirectional controls (U+202A-U+202E, U+2066-U+2069) reorder what readers see around
+# them: a value must not turn a table row around.
+BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+SAFE_URL = re.compile(r"^https?://[^\s\[\]<>\"{}|'~]+$")
+
+
+def fold(text: str) -> str:
+    """Case and accents folded, for comparing values: "Économique" matches "Economique"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
+
+
+def fold_words(text: str) -> str:
+    """Words only, for comparing names: NFKC, case and accents folded; apostrophes,
+    quotes, hyphens and punctuation as spaces; blanks collapsed."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = re.sub(r"[^\w]+", " ", text.replace("_", " "))
+    return " ".join(text.split())
+
+
+def escape(value: str) -> str:
+    """A value as inert text in a table cell: table syntax (``|``, ``||``, ``!``),
+    templates, links and categories (``{{ }}``, ``[[ ]]``), tags, magic words
+    (``__NOTOC__``), signatures (``~~~~``), bold and italics; newlines become spaces and
+    bidirectional control characters are dropped."""
+    return ESCAPE.sub(lambda m: ESCAPES[m.group(0)], " ".join(BIDI.sub("", value).split()))

@@ -1,0 +1,206 @@
+"""Result types as rows for the command line's tables (and as JSON-able dicts). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from typing import Any
+
+from .dupes import DupeReport
+from .gaps import GapKind, GapReport
+from .history import Snapshot
+from .publish import ApplyResult, Plan
+from .records import Record
+from .schema import TemplateUse
+from .sync import PullSummary, StoreStatus
+from .workspace import RunResult
+
+Rows = tuple[list[dict[str, Any]], list[str]]
+"""Rows and the columns a table shows."""
+
+
+def pull_line(summary: PullSummary) -> str:
+    resumed = " (resumed)" if summary.resumed else ""
+    return (
+        f"{summary.kind} pull{resumed}: {summary.new} new, {summary.changed} changed, "
+        f"{summary.deleted} deleted, {summary.moved} moved; {summary.requests} requests "
+        f"in {summary.seconds:.1f} s"
+    )
+
+
+def pull_json(summary: PullSummary) -> dict[str, Any]:
+    data = asdict(summary)
+    keys = ("new", "changed", "deleted", "moved", "requests", "seconds")
+    return {k: data[k] for k in keys} | {"kind": summary.kind}
+
+
+def status_lines(status: StoreStatus) -> list[str]:
+    lines = [
+        f"store: {status.store}",
+        f"wiki: {status.sitename or '?'} ({status.api or 'from a dump'})",
+    ]
+    for ns, count in status.pages.items():
+        lines.append(f"  {status.namespace_names.get(ns) or '(main)'}: {count} pages")
+    last = status.last_pull
+    lines.append("last pull: " + (f"{last['finished']}, {last['kind']}" if last else "never"))
+    if status.pending:
+        lines.append(f"pending: an interrupted {status.pending} pull; `movisync pull` resumes it")
+    return lines
+
+
+def records(found: Sequence[Record], detailed: bool) -> Rows:
+    if detailed:
+        return [asdict(r) | {"values": {v.name: v.text for v in r.values}} for r in found], []
+    rows = [
+        {
+            "title": r.title,
+            "type": r.type or "",
+            "by": r.typed_by or "",
+            "fields": len(r.values),
+            "chars": r.body_chars,
+            "redirect": r.redirect or "",
+            "values": "; ".join(f"{v.name}={v.text}" for v in r.values),
+        }
+        for r in found
+    ]
+    return rows, ["title", "type", "by", "fields", "chars", "redirect", "values"]
+
+
+def gaps(report: GapReport) -> Rows:
+    return [asdict(g) for g in report.gaps], ["page", "type", "kind", "field", "detail"]
+
+
+def gap_counts(report: GapReport) -> Rows:
+    rows = [{"type": t, "kind": k, "gaps": n} for (t, k), n in sorted(report.summary().items())]
+    return rows, ["type", "kind", "gaps"]
+
+
+def fills(report: GapReport) -> Rows:
+    rows = [
+        {
+            "type": f.type,
+            "field": f.field,
+            "filled": f.filled,
+            "pages": f.pages,
+            "percent": f.percent,
+        }
+        for f in report.fills
+    ]
+    return rows, ["type", "field", "filled", "pages", "percent"]
+
+
+def schema(uses: Sequence[TemplateUse]) -> Rows:
+    rows = []
+    for use in uses:
+        base = {"template": use.template, "type": use.type or "", "pages": use.pages}
+        for param in use.params:
+            in_profile = "yes" if param.in_profile else "NO" if use.type else ""
+            rows.append(
+                base
+                | {
+                    "param": param.name,
+                    "fill": f"{param.fill_percent}%",
+                    "in_profile": in_profile,
+                    "samples": " · ".join(param.samples),
+                }
+            )
+        if not use.params:
+            rows.append(base | {"param": "", "fill": "", "in_profile": "", "samples": ""})
+        for name in use.unused_fields:
+            rows.append(
+                base | {"param": name, "fill": "0%", "in_profile": "never used", "samples": ""}
+            )
+    return rows, ["template", "type", "pages", "param", "fill", "in_profile", "samples"]
+
+
+def pairs(report: DupeReport) -> Rows:
+    rows = [asdict(p) | {"reasons": list(p.reasons)} for p in report.pairs]
+    return rows, ["score", "a", "b", "reasons"]
+
+
+def clusters(report: DupeReport) -> Rows:
+    rows = [
+        {"pages": list(c.pages), "size": len(c.pages), "score": c.score} for c in report.clusters
+    ]
+    return rows, ["score", "size", "pages"]
+
+
+def merges(report: DupeReport) -> Rows:
+    rows = [
+        {
+            "a": m.a,
+            "b": m.b,
+            "type": m.type,
+            "field": f.field,
+            "value_a": f.a,
+            "value_b": f.b,
+            "keep": f.keep,
+            "conflict": f.conflict,
+        }
+        for m in report.merges
+        for f in m.fields
+    ]
+    return rows, ["a", "b", "field", "value_a", "value_b", "keep", "conflict"]
+
+
+def dupes_line(report: DupeReport) -> str:
+    return (
+        f"{len(report.pairs)} pairs in {len(report.clusters)} clusters among "
+        f"{report.pages} pages ({report.candidates} candidate pairs scored)"
+    )
+
+
+def history(taken: Sequence[Snapshot], page_type: str | None) -> Rows:
+    rows = [
+        {
+            "at": s.at,
+            "rc_id": s.rc_id,
+            "pages": sum(s.pages.values()),
+            "gaps": s.total(page_type),
+            "pairs": s.pairs,
+            "clusters": s.clusters,
+            **s.by_kind(page_type),
+        }
+        for s in taken
+    ]
+    kinds = [str(k) for k in GapKind if any(k in r for r in rows)]
+    return rows, ["at", "pages", "gaps", "pairs", "clusters", *kinds]
+
+
+def plan_lines(plan: Plan) -> list[str]:
+    """The plan as it is shown: per page, a heading, the edit summary and the diff."""
+    lines = []
+    for edit in plan.edits:
+        lines.append(f"== {edit.title} ({'new page' if edit.create else f'rev {edit.base_rev}'})")
+        lines.append(f"summary: {edit.summary}")
+        lines += edit.diff().splitlines()
+    return lines
+
+
+def skipped_lines(plan: Plan) -> list[str]:
+    lines = [f"Skipped {skip.title}: {skip.detail}" for skip in plan.skipped]
+    return [*lines, f"{len(plan.edits)} page(s) to edit, {len(plan.skipped)} skipped"]
+
+
+def applied_lines(result: ApplyResult) -> list[str]:
+    lines = [f"Edited {done.title} (rev {done.rev_id})" for done in result.applied]
+    lines += [f"Skipped {skip.title}: {skip.detail}" for skip in result.skipped]
+    if result.stopped:
+        lines.append("Stopped: the stop page says stop")
+    return lines
+
+
+def run_json(done: RunResult) -> dict[str, Any]:
+    """What `movisync run --report FILE` writes."""
+    return {
+        "pull": asdict(done.pull),
+        "gaps": {f"{t}:{k}": n for (t, k), n in sorted(done.gaps.summary().items())},
+        "planned": [e.title for e in done.plan.edits],
+        "applied": [
+            {"title": a.title, "rev_id": a.rev_id, "blocks": sorted(b.id for b in a.blocks)}
+            for a in (done.applied.applied if done.applied else ())
+        ],
+        "skipped": [asdict(s) for s in done.skipped],
+        "stopped": done.stopped,
+        "failing_gap_kinds": list(done.failing),
+    }

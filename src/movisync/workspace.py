@@ -1,0 +1,701 @@
+"""The library's one way through: a :class:`Workspace` over one store.
+
+A workspace loads what the jobs share once, lazily: the site's names, the parsed pages
+(from the cache, parsing only what changed), the records, the link graph, the gaps and
+the duplicates. A pull made through it invalidates them. Each job is one method: pull,
+records, gaps, duplicates, schema, snapshot, report, plan, apply, run, doctor; the
+command line calls one method per command.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+from . import pages as curated
+from .config import CONTACT
+from .dump import load_dump
+from .dupes import DupeReport, detect_duplicates
+from .errors import ConfigError, ExitCode, MarkerError, MovisyncError, StoreError, StoreLocked
+from .gaps import GapKind, GapReport, LinkStatus, detect_gaps
+from .history import Snapshot, snapshot
+from .links import check_urls
+from .pages import CuratedPage, Findings
+from .profile import Profile, load_profile, with_templatedata
+from .publish import (
+    Applied,
+    ApplyResult,
+    Guards,
+    Plan,
+    Skip,
+    apply_plan,
+    block_content,
+    fingerprint,
+    make_plan,
+    says_stop,
+)
+from .records import (
+    LinkGraph,
+    ParsedPage,
+    Record,
+    TemplateFacts,
+    link_graph,
+    load_parsed,
+    paused_gc,
+    record_of,
+    template_facts,
+)
+from .render import read_verdicts
+from .report import ReportData
+from .report import build as build_report
+from .schema import TemplateUse, describe, infer_profile
+from .site import CATEGORY, TEMPLATE, SiteInfo
+from .store import Page, Store
+from .sync import ProgressCallback, PullSummary, StoreStatus, pull, store_status
+from .templates import Call
+from .wiki import Wiki, user_agent
+
+
+@dataclass(frozen=True)
+class PullOptions:
+    namespaces: tuple[int, ...] | None = None
+    """Namespaces to pull; None: every subject namespace but files and messages."""
+    batch: int | None = None
+    """Most pages per request; None: 50, or 500 with the apihighlimits right."""
+    links: bool = True
+    """Pull the wiki's link and category tables too (orphans, red links)."""
+    rc_max_age_days: int = 90
+    """How far back the wiki keeps recent changes ($wgRCMaxAge)."""
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    prefix: str | None = None
+    """Root of the curated pages; None: "<project namespace>:Movisync"."""
+    stop_page: str | None = None
+    """A page that stops every edit when it says so; None: "<prefix>/<the stop word>"."""
+    throttle: float = 5.0
+    """Seconds between two edits."""
+    budget: int = 50
+    """Most edits in one run."""
+    max_shrink: float = 0.5
+    """A block may not lose more than this share of its text without allow_shrink."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of :meth:`Workspace.doctor`: what it checked and what to fix."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What the scheduled job did."""
+
+    pull: PullSummary
+    gaps: GapReport
+    dupes: DupeReport
+    plan: Plan
+    applied: ApplyResult | None
+    failing: tuple[GapKind, ...]
+    """Gap kinds asked for with ``fail_on`` that were found."""
+
+    @property
+    def skipped(self) -> tuple[Skip, ...]:
+        return self.plan.skipped + (self.applied.skipped if self.applied else ())
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.applied and self.applied.stopped)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.failing:
+            return ExitCode.GAPS
+        if self.skipped or self.stopped:
+            return ExitCode.SKIPPED
+        return ExitCode.OK
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    """What one load of the store gives (valid until the next pull)."""
+
+    site: SiteInfo
+    pages: tuple[Page, ...]
+    """Every stored page, without its text."""
+    parsed: dict[int, ParsedPage]
+    facts: TemplateFacts
+    profile: Profile
+    records: tuple[Record, ...]
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class Workspace:
+    """One store, the profile to read it with, and (when a job needs it) the wiki.
+
+    ``wiki`` makes the connection when first needed, so that commands that only read
+    the store never touch the network; ``credentials`` (a bot password) log it in.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        profile: Profile | None = None,
+        wiki: Callable[[], Wiki] | None = None,
+        credentials: tuple[str, str] | None = None,
+        pulling: PullOptions = PullOptions(),
+        publishing: PublishOptions = PublishOptions(),
+        contact: str = CONTACT,
+        lock_file: Path | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.store = store
+        self.base_profile = profile or load_profile()
+        self._connect = wiki
+        self._credentials = credentials
+        self._wiki: Wiki | None = None
+        self._logged_in = False
+        self.pulling = pulling
+        self.publishing = publishing
+        self.contact = contact
+        self.lock_file = lock_file or store.path.with_name(store.path.name + ".lock")
+        self.workers = workers
+        self.parsed_now: list[int] = []
+        """Page ids parsed (not read from the cache) by this workspace so far."""
+        self._locks = 0
+        self._forget()
+
+    def _forget(self) -> None:
+        self._loaded: _Loaded | None = None
+        self._graph: LinkGraph | None = None
+        self._gaps: GapReport | None = None
+        self._dupes: DupeReport | None = None
+
+    # --- the wiki --------------------------------------------------------------------------
+    @property
+    def wiki(self) -> Wiki:
+        """The wiki, connected (and logged in, with credentials) on first use."""
+        if self._wiki is None:
+            if self._connect is None:
+                raise ConfigError("this job needs the wiki: give the workspace a connection")
+            self._wiki = self._connect()
+        if self._credentials and not self._logged_in:
+            self._wiki.login(*self._credentials)
+            self._logged_in = True
+        return self._wiki
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """The store's lock file, held while a job writes: a second movisync that writes
+        the same store fails at once instead of overlapping. Re-entrant."""
+        if self._locks:
+            self._locks += 1
+            try:
+                yield
+            finally:
+                self._locks -= 1
+            return
+        handle = os.open(self.lock_file, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreLocked(
+                    f"another movisync run holds {self.lock_file}; wait for it to finish"
+                ) from None
+            os.ftruncate(handle, 0)
+            os.write(handle, str(os.getpid()).encode())
+            self._locks = 1
+            try:
+                yield
+            finally:
+                self._locks = 0
+        finally:
+            os.close(handle)
+
+    # --- pulling ---------------------------------------------------------------------------
+    def pull(self, *, full: bool = False, progress: ProgressCallback | None = None) -> PullSummary:
+        """Bring the store up to date with the wiki (see :func:`movisync.sync.pull`)."""
+        try:
+            return pull(
+                self.store,
+                self.wiki,
+                full=full,
+                namespaces=self.pulling.namespaces,
+                rc_max_age_days=self.pulling.rc_max_age_days,
+                batch=self.pulling.batch,
+                links=self.pulling.links,
+                progress=progress,
+            )
+        finally:
+            self._forget()
+
+    def load_dump(self, path: Path, *, progress: ProgressCallback | None = None) -> PullSummary:
+        """Load an XML dump into the store (see :func:`movisync.dump.load_dump`)."""
+        try:
+            return load_dump(
+                self.store, path, namespaces=self.pulling.namespaces, progress=progress
+            )
+        finally:
+            self._forget()
+
+    def status(self) -> StoreStatus:
+        return store_status(self.store)
+
+    # --- loading ---------------------------------------------------------------------------
+    @property
+    def site(self) -> SiteInfo:
+        return self._load().site
+
+    @property
+    def profile(self) -> Profile:
+        """The profile completed with what the wiki declares (TemplateData)."""
+        return self._load().profile
+
+    @paused_gc()
+    def _load(self) -> _Loaded:
+        if self._loaded is not None:
+            return self._loaded
+        site = self.store.site()
+        if site is None:
+            raise StoreError(f"{self.store.path} holds no wiki yet; run `movisync pull` first")
+        pages = tuple(self.store.pages(text=False))
+        content = set(site.content_namespaces())
+        # Content and template pages are read; other pages only for their links when the
+        # wiki gave no link table (a dump).
+        wanted = {
+            p.page_id: p.rev_id for p in pages if p.ns in content or p.ns == TEMPLATE or not p.links
+        }
+        parsed = load_parsed(
+            self.store, site, wanted, workers=self.workers, parsed_now=self.parsed_now
+        )
+        facts = template_facts(pages, parsed, site)
+        profile = self.base_profile
+        if facts.declared:
+            profile = with_templatedata(profile, facts.declared)
+        records = tuple(
+            record_of(p, parsed[p.page_id], profile, site, facts)
+            for p in pages
+            if p.ns in content and p.page_id in parsed
+        )
+        self._loaded = _Loaded(site, pages, parsed, facts, profile, records)
+        return self._loaded
+
+    def _check_types(self, types: Collection[str]) -> None:
+        for key in types:
+            self.profile.type(key)  # raises ConfigError naming the known types
+
+    def records(self, *, types: Collection[str] = ()) -> list[Record]:
+        """Records of the content pages, by title, optionally of some page types only."""
+        self._check_types(types)
+        found = sorted(self._load().records, key=lambda r: r.title)
+        return [r for r in found if not types or r.type in types]
+
+    @property
+    def prefix(self) -> str:
+        return curated.publish_prefix(self.store.site(), self.publishing.prefix)
+
+    def graph(self) -> LinkGraph:
+        """Who links to whom; links from movisync's own pages do not count."""
+        if self._graph is None:
+            loaded = self._load()
+            namespaces = self.store.state("namespaces") or sorted(self.store.counts())
+            self._graph = link_graph(
+                loaded.pages,
+                loaded.parsed,
+                loaded.facts,
+                loaded.site,
+                namespaces,
+                ignore_prefix=self.prefix,
+            )
+        return self._graph
+
+    # --- gaps and duplicates -------------------------------------------------------------------
+    def all_gaps(self) -> GapReport:
+        """Every gap of every content page (computed once per load)."""
+        if self._gaps is None:
+            with paused_gc():  # many gaps, no cycles
+                self._gaps = detect_gaps(self._load().records, self.profile, self.graph())
+        return self._gaps
+
+    def gaps(
+        self,
+        *,
+        types: Collection[str] = (),
+        kinds: Collection[str] = (),
+        pages: Collection[str] = (),
+        check_links: bool = False,
+        link_max_age_days: int = 7,
+    ) -> GapReport:
+        """Gaps filtered by page type, gap kind and page title. With ``check_links``,
+        the websites in url fields of those pages are checked (cached in the store for
+        ``link_max_age_days``) and unreachable ones become ``dead_link`` gaps."""
+        self._check_types(types)
+        known = {str(k) for k in GapKind}
+        unknown = sorted(set(kinds) - known)
+        if unknown:
+            raise ConfigError(
+                f"unknown gap kind(s) {', '.join(unknown)}; known: {', '.join(GapKind)}"
+            )
+        report = self.all_gaps()
+        if check_links:
+            chosen = [
+                r
+                for r in self._load().records
+                if (not types or r.type in types) and (not pages or r.title in pages)
+            ]
+            status = self._link_status(chosen, link_max_age_days)
+            report = detect_gaps(
+                self._load().records, self.profile, self.graph(), link_status=status
+            )
+        kept = tuple(
+            g
+            for g in report.gaps
+            if (not types or g.type in types)
+            and (not kinds or g.kind in kinds)
+            and (not pages or g.page in pages)
+        )
+        return replace(report, gaps=kept)
+
+    def _link_status(self, found: list[Record], max_age_days: int) -> dict[str, LinkStatus]:
+        urls = set()
+        for record in found:
+            if record.type is None:
+                continue
+            page_type = self.profile.type(record.type)
+            for value in record.values:
+                spec = page_type.field(value.name)
+                if spec is not None and spec.kind == "url" and value.text.startswith("http"):
+                    urls.add(value.text)
+        cutoff = (dt.date.today() - dt.timedelta(days=max_age_days)).isoformat()
+        cached = {
+            url: LinkStatus(url, *row)
+            for url, row in self.store.link_checks().items()
+            if row[2] >= cutoff
+        }
+        fresh = check_urls(sorted(urls - set(cached)), user_agent=user_agent(self.contact))
+        if self.store.writable:
+            self.store.save_link_checks((s.url, s.ok, s.detail, s.checked) for s in fresh.values())
+        return {**cached, **fresh}
+
+    def all_duplicates(self) -> DupeReport:
+        """Near-duplicate pairs of every content page but those on the not-a-duplicate
+        list (computed once per load)."""
+        if self._dupes is None:
+            rejected = [(a, b) for a, b, _, _ in self.store.not_duplicates()]
+            self._dupes = detect_duplicates(self._load().records, self.profile, rejected=rejected)
+        return self._dupes
+
+    def duplicates(
+        self, *, types: Collection[str] = (), threshold: int | None = None
+    ) -> DupeReport:
+        """Near-duplicate pairs among the content pages (of some types only, if given)."""
+        self._check_types(types)
+        if not types and threshold is None:
+            return self.all_duplicates()
+        found = [r for r in self._load().records if not types or r.type in types]
+        rejected = [(a, b) for a, b, _, _ in self.store.not_duplicates()]
+        return detect_duplicates(found, self.profile, rejected=rejected, threshold=threshold)
+
+    def reject_pair(self, a: str, b: str, *, remove: bool = False, source: str = "cli") -> None:
+        """Say that two pages are not duplicates (or take it back)."""
+        today = dt.date.today().isoformat()
+        self.store.set_not_duplicate(a, b, source=source, added=today, remove=remove)
+        self._dupes = None
+
+    # --- schema --------------------------------------------------------------------------------
+    def _calls_and_categories(
+        self,
+    ) -> tuple[dict[str, tuple[Call, ...]], dict[str, tuple[str, ...]]]:
+        loaded = self._load()
+        calls, categories = {}, {}
+        for record in loaded.records:
+            if record.redirect or record.error:
+                continue
+            parsed = loaded.parsed[record.page_id]
+            calls[record.title] = tuple(
+                Call(loaded.facts.redirects.get(c.template, c.template), c.params)
+                for c in parsed.calls
+            )
+            categories[record.title] = record.categories
+        return calls, categories
+
+    def _prefix_of(self, ns_id: int, default: str) -> str:
+        ns = self.site.namespace(ns_id)
+        return f"{ns.name if ns else default}:"
+
+    def schema(self) -> list[TemplateUse]:
+        """Every template the content pages use, with parameter fill rates and samples."""
+        calls, _ = self._calls_and_categories()
+        return describe(calls, self.profile, self._prefix_of(TEMPLATE, "Template"))
+
+    def infer_profile(self, *, min_pages: int = 3) -> str:
+        """A profile TOML learned from the wiki's template use, to edit and keep."""
+        calls, categories = self._calls_and_categories()
+        return infer_profile(
+            calls,
+            categories,
+            template_prefix=self._prefix_of(TEMPLATE, "Template"),
+            category_prefix=self._prefix_of(CATEGORY, "Category"),
+            min_pages=min_pages,
+        )
+
+    # --- history and reports -------------------------------------------------------------------
+    def snapshot(self) -> Snapshot:
+        """Keep the state the reports describe: every gap and duplicate, now."""
+        cursor = self.store.state("cursor") or {}
+        taken = snapshot(
+            self.all_gaps(), self.all_duplicates(), rc_id=int(cursor.get("rcid", 0)), at=now()
+        )
+        self.store.add_snapshot(taken.at, json.dumps(asdict(taken), ensure_ascii=False))
+        return taken
+
+    def history(self) -> list[Snapshot]:
+        """Every snapshot, oldest first."""
+        return [Snapshot(**json.loads(row)) for row in self.store.snapshot_rows()]
+
+    def report(self) -> ReportData:
+        """What `movisync report` shows: takes a fresh snapshot, then gathers history, the
+        worst pages and the duplicate clusters."""
+        self.snapshot()
+        api = self.store.meta("api")
+        index_url = api.rsplit("/", 1)[0] + "/index.php" if api else f"{self.site.server}/index.php"
+        return build_report(
+            self.history(),
+            self.all_gaps(),
+            self.all_duplicates(),
+            sitename=self.site.sitename,
+            index_url=index_url,
+            generated=now(),
+            labels={t.key: t.plural for t in self.profile.types},
+        )
+
+    # --- publishing ----------------------------------------------------------------------------
+    def curated_pages(self) -> list[CuratedPage]:
+        return curated.curated_pages(self.profile, self.prefix)
+
+    @property
+    def stop_page(self) -> str:
+        return curated.stop_page(self.profile, self.prefix, self.publishing.stop_page)
+
+    def _verdicts(self, review: CuratedPage, text: str | None) -> dict[tuple[str, str], str]:
+        """Verdicts reviewers wrote on the review page; "not a duplicate" pairs join the
+        store's not-a-duplicate list (and leave the duplicates)."""
+        if text is None:
+            return {}
+        try:
+            verdicts = read_verdicts(block_content(text, review.block), self.profile.words)
+        except MarkerError:
+            return {}
+        rejected = {(a, b) for a, b, _, _ in self.store.not_duplicates()}
+        for pair, verdict in verdicts.items():
+            if verdict == self.profile.words.not_duplicate and pair not in rejected:
+                self.reject_pair(*pair, source="wiki")
+        return verdicts
+
+    def plan(self, *, force: bool = False, allow_shrink: bool = False) -> Plan:
+        """Render every curated page and diff it against the wiki. Nothing is written."""
+        pages = self.curated_pages()
+        states = self.wiki.read_pages(sorted({p.title for p in pages}))
+        review = curated.review_page(pages)
+        state = states.get(review.title)
+        verdicts = self._verdicts(review, state.text if state and state.exists else None)
+        template_ns = self.site.namespace(TEMPLATE)
+        found = Findings(
+            records=self.records(),
+            gaps=self.all_gaps(),
+            dupes=self.all_duplicates(),
+            verdicts=verdicts,
+            history=self.history(),
+            profile=self.profile,
+            template_ns=template_ns.name if template_ns else "Template",
+        )
+        counts = ", ".join(
+            f"{sum(1 for r in found.records if r.type == t.key)} {t.plural.lower()}"
+            for t in self.profile.types
+        )
+        return make_plan(
+            curated.render_pages(pages, found),
+            states,
+            self.store.published(),
+            force=force,
+            allow_shrink=allow_shrink,
+            max_shrink=self.publishing.max_shrink,
+            user=self.wiki.userinfo().name,
+            summary=f"{self.profile.words.summary} ({counts})",
+        )
+
+    def guards(self, *, force: bool = False, allow_shrink: bool = False) -> Guards:
+        return Guards(
+            stop_page=self.stop_page,
+            stop_words=self.profile.words.stop_words,
+            throttle=self.publishing.throttle,
+            budget=self.publishing.budget,
+            force=force,
+            allow_shrink=allow_shrink,
+            max_shrink=self.publishing.max_shrink,
+        )
+
+    def apply(self, plan: Plan, *, force: bool = False, allow_shrink: bool = False) -> ApplyResult:
+        """Write a plan, recording what was written for hand-edit detection."""
+
+        def remember(done: Applied) -> None:
+            for block in done.blocks:
+                mark = fingerprint(block.text, block.reviewers_write)
+                self.store.set_published(done.title, block.id, mark, done.rev_id, now())
+
+        with self.locked():
+            return apply_plan(
+                plan,
+                self.wiki,
+                self.store.published(),
+                self.guards(force=force, allow_shrink=allow_shrink),
+                on_applied=remember,
+            )
+
+    def run(
+        self,
+        *,
+        apply: bool = False,
+        fail_on: Collection[str] = (),
+        force: bool = False,
+        allow_shrink: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> RunResult:
+        """The scheduled job: incremental pull, verdicts read back, gaps, duplicates, a
+        snapshot, the plan, and (with ``apply``) its edits. Each is computed once."""
+        fail = {GapKind(k) for k in fail_on}
+        with self.locked():
+            pulled = self.pull(progress=progress)
+            made = self.plan(force=force, allow_shrink=allow_shrink)
+            self.snapshot()
+            result = (
+                self.apply(made, force=force, allow_shrink=allow_shrink)
+                if apply and made.edits
+                else None
+            )
+        gaps = self.all_gaps()
+        failing = tuple(sorted({g.kind for g in gaps.gaps} & fail))
+        return RunResult(pulled, gaps, self.all_duplicates(), made, result, failing)
+
+    # --- doctor --------------------------------------------------------------------------------
+    def doctor(self, *, check_store: bool = True) -> list[Check]:
+        """What would stop a run, each with what to fix. Stops at the first blocking
+        failure. ``check_store``: also check that the store belongs to this wiki."""
+        checks: list[Check] = []
+        try:
+            if self._wiki is None and self._connect is not None:
+                self._wiki = self._connect()
+            wiki = self._wiki
+            if wiki is None:
+                raise ConfigError("no wiki to check")
+            site = wiki.siteinfo()
+        except MovisyncError as exc:
+            return [Check("API", False, str(exc))]
+        checks.append(Check("API", True, f"{site.generator} ({site.sitename}) at {wiki.url}"))
+        if self._credentials:
+            try:
+                self.wiki  # noqa: B018 (logs in)
+            except MovisyncError as exc:
+                return [*checks, Check("login", False, str(exc))]
+            checks.append(
+                Check("login", True, f"logged in as {self._credentials[0].split('@')[0]}")
+            )
+        else:
+            checks.append(
+                Check(
+                    "login",
+                    False,
+                    "anonymous: reading works, but plan --apply, apply "
+                    "and run --apply need MOVISYNC_USERNAME and MOVISYNC_PASSWORD",
+                )
+            )
+        rights = set(wiki.siteinfo().rights)
+        checks += _rights_checks(rights)
+        prefix = curated.publish_prefix(site, self.publishing.prefix)
+        pages = curated.curated_pages(self.base_profile, prefix)
+        titles = sorted(p.title for p in pages)
+        can_edit = wiki.can_edit(titles[0])
+        checks.append(
+            Check(
+                "edit the targets",
+                can_edit,
+                f"pages under {prefix}"
+                if can_edit
+                else f"this account may not edit {titles[0]} (protected namespace?)",
+            )
+        )
+        states = wiki.read_pages(titles)
+        problems = []
+        for page in pages:
+            state = states.get(page.title)
+            if state is not None and state.exists:
+                try:
+                    block_content(state.text, page.block)
+                except MarkerError as exc:
+                    problems.append(f"{page.title}: {exc}")
+        existing = sum(s.exists for s in states.values())
+        checks.append(
+            Check(
+                "markers",
+                not problems,
+                "; ".join(problems)
+                or f"{existing} existing target page(s) sane, {len(states) - existing} to create",
+            )
+        )
+        stop = curated.stop_page(self.base_profile, prefix, self.publishing.stop_page)
+        state = wiki.read_pages([stop]).get(stop)
+        stopped = bool(state and says_stop(state, self.base_profile.words.stop_words))
+        checks.append(
+            Check(
+                "stop page",
+                not stopped,
+                f"{stop} says stop: remove it to run" if stopped else f"{stop} does not say stop",
+            )
+        )
+        if check_store:
+            try:
+                self.store.bind(api=wiki.url, wiki_id=site.wiki_id)
+                checks.append(Check("store", True, f"{self.store.path} belongs to this wiki"))
+            except MovisyncError as exc:
+                checks.append(Check("store", False, str(exc)))
+        return checks
+
+
+def _rights_checks(rights: set[str]) -> list[Check]:
+    return [
+        Check(
+            "edit right",
+            "edit" in rights,
+            "can edit" if "edit" in rights else "this account cannot edit",
+        ),
+        Check(
+            "bot flag",
+            "bot" in rights,
+            "edits are flagged as bot edits"
+            if "bot" in rights
+            else "not in the bot group: edits will show in recent "
+            "changes (ask a bureaucrat for the bot flag)",
+        ),
+        Check(
+            "high limits",
+            True,
+            "apihighlimits: 500 pages a request"
+            if "apihighlimits" in rights
+            else "50 pages a request (no apihighlimits)",
+        ),
+    ]
