@@ -7,7 +7,9 @@ the next such line, leading and trailing blank lines trimmed.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 PAGE_HEADER = "@@@ "
 
@@ -26,3 +28,25 @@ def read_corpus(folder: Path) -> list[tuple[str, str]]:
             elif title is not None:
                 lines.append(line)
     return pages
+
+
+def build_dump(pages: list[tuple[str, str]], base_time: dt.datetime, *, ids: bool = False) -> str:
+    """A Special:Export-style XML dump; page i is stamped base_time + i minutes. With
+    ``ids``, pages and revisions carry ids (an import lets the wiki choose them)."""
+    out = [
+        '<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.11/" version="0.11" xml:lang="fr">'
+    ]
+    for i, (title, text) in enumerate(pages):
+        stamp = (base_time + dt.timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        author = "Contributrice" if i % 3 else "Admin"
+        out.append(
+            f"<page><title>{escape(title)}</title>"
+            + (f"<id>{i + 1}</id><revision><id>{i + 1}</id>" if ids else "<revision>")
+            + f"<timestamp>{stamp}</timestamp>"
+            f"<contributor><username>{author}</username></contributor>"
+            f"<comment>Import du corpus</comment><model>wikitext</model>"
+            f"<format>text/x-wiki</format>"
+            f'<text xml:space="preserve">{escape(text)}</text></revision></page>'
+        )
+    out.append("</mediawiki>\n")
+    return "\n".join(out)

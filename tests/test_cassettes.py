@@ -15,6 +15,7 @@ import pytest
 from movisync.store import Store
 from movisync.sync import pull
 from movisync.wiki import Wiki, WikiClient
+from movisync.workspace import Workspace
 
 from .conftest import DEFAULT_PORT, ROOT
 from .helpers import corpus_pages
@@ -90,3 +91,16 @@ def test_no_cassette_holds_a_credential_a_token_or_a_cookie() -> None:
         for creds in secrets:
             for account in creds.values():
                 assert account["password"] not in text, cassette.name
+
+
+def test_a_plan_reads_the_curated_pages_and_writes_nothing(tmp_path: Path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        ws = Workspace(store, wiki=client)
+        ws.pull()
+        made = ws.plan()
+    titles = [e.title for e in made.edits]
+    assert len(titles) == 12 and all(e.create for e in made.edits) and made.skipped == ()
+    assert "Movilab:Movisync/Annuaire/Tiers-lieux" in titles
+    assert made.edits[0].summary.startswith("movisync : pages de synthèse (")
+    review = next(e for e in made.edits if e.title == "Movilab:Movisync/Doublons")
+    assert "[[:La Myne]] || [[:LaMyne]]" in review.new_text

@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from movisync.cli import main
 from movisync.store import Store
 
+from .helpers import corpus_store
+
 
 @pytest.fixture
 def run(tmp_path, monkeypatch):
@@ -185,3 +187,55 @@ class TestReadingTheStore:
         assert any(r["in_profile"] == "never used" for r in rows)
         inferred = run("schema", "--infer").stdout
         assert "[types.tiers-lieu]" in inferred and 'category = "Tiers-lieu"' in inferred
+
+
+class TestOfflineStore:
+    """Every reading command over the offline corpus store (links read from text)."""
+
+    @pytest.fixture(autouse=True)
+    def store(self, run, tmp_path):
+        corpus_store(tmp_path / "movisync.sqlite", accueil=True).close()
+
+    def test_status(self, run):
+        text = run("status")
+        assert text.exit_code == 0 and "wiki: Movilab (from a dump)" in text.stdout
+        assert "last pull: never" in text.stdout
+        data = json.loads(run("status", "--format", "json").stdout)
+        assert data["wiki_id"] == "movilab" and data["pages"]["0"] > 150
+
+    def test_gaps_and_their_summary(self, run):
+        rows = json.loads(run("gaps", "--format", "json").stdout)
+        assert ("Fablab des Trois Rivières", "invalid_value", "Theme") in {
+            (r["page"], r["kind"], r["field"]) for r in rows
+        }
+        summary = run("gaps", "--summary", "--format", "csv").stdout.split("\n\n")
+        assert summary[0].startswith("type,kind,gaps") and "type,field,filled" in summary[1]
+        assert run("gaps", "--fail-on", "red_link").exit_code == 3
+        history = json.loads(run("history", "--format", "json").stdout)
+        assert history and history[-1]["gaps"] == len(rows)  # an unfiltered listing is kept
+
+    def test_records_schema_and_dupes(self, run):
+        records = json.loads(run("records", "--type", "projet", "--format", "json").stdout)
+        assert len(records) == 16 and "Titre" in records[0]["values"]
+        assert run("records").stdout.splitlines()[0].split()[:3] == ["title", "type", "by"]
+        schema = json.loads(run("schema", "--format", "json").stdout)
+        assert {r["template"] for r in schema} >= {"Tiers-lieu", "Commun", "Ébauche"}
+        assert "[types.tiers-lieu]" in run("schema", "--infer").stdout
+        pairs = run("dupes", "--format", "json")
+        assert "pairs in" in pairs.stderr and json.loads(pairs.stdout)
+        clusters = json.loads(run("dupes", "--clusters", "--format", "json").stdout)
+        assert all(c["size"] >= 2 for c in clusters)
+        merges = json.loads(run("dupes", "--merges", "--format", "json").stdout)
+        assert {"a", "b", "field", "keep", "conflict"} <= set(merges[0])
+        first = json.loads(pairs.stdout)[0]
+        assert run("not-duplicate", first["a"], first["b"]).exit_code == 0
+        again = json.loads(run("dupes", "--format", "json").stdout)
+        assert (first["a"], first["b"]) not in {(p["a"], p["b"]) for p in again}
+        assert run("not-duplicate", first["a"], first["b"], "--remove").exit_code == 0
+
+    def test_reports_in_three_formats(self, run, tmp_path):
+        assert run("report").stdout.startswith("# État de la documentation — Movilab")
+        assert "headlines" in json.loads(run("report", "--format", "json").stdout)
+        written = run("report", "--html", "r.html")
+        assert written.exit_code == 0 and written.stderr == "Wrote r.html\n"
+        assert (tmp_path / "r.html").read_text().startswith("<!DOCTYPE html>")

@@ -89,6 +89,11 @@ def load_dump(
                 if not revisions:
                     continue
                 last = revisions[-1]
+                if item.id is None or last.id is None:
+                    raise DumpError(
+                        f"{path}: the page {item.title!r} has no id; movisync reads dumps made "
+                        "by Special:Export or dumpBackup.php, which give every page its id"
+                    )
                 text = last.text or ""
                 stamp = last.timestamp.long_format() if last.timestamp else ""
                 newest = max(newest, stamp)
@@ -96,7 +101,7 @@ def load_dump(
                     Page(
                         page_id=item.id,
                         ns=item.namespace,
-                        title=item.title,
+                        title=_full_title(known, item.namespace, item.title),
                         rev_id=last.id,
                         timestamp=stamp,
                         text=text,
@@ -132,6 +137,15 @@ def load_dump(
             kind="dump", **asdict(changes), requests=0, seconds=round(time.monotonic() - started, 3)
         ),
     )
+
+
+def _full_title(site: SiteInfo, ns_id: int, title: str) -> str:
+    """The title with its namespace prefix. mwxml rule: a page with an ``<ns>`` element
+    keeps its whole title; one without (older exports) has its prefix taken off."""
+    ns = site.namespace(ns_id)
+    if ns_id == MAIN or ns is None or site.split_title(title)[0] == ns_id:
+        return title
+    return site.normalize(f"{ns.name}:{title}")
 
 
 def _store_batch(store: Store, batch: list[Page]) -> Changes:

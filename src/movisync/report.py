@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import json
 import re
+import sys
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -190,6 +191,9 @@ def to_html(data: ReportData) -> str:
         from pygal.style import Style
     except ImportError:
         raise ConfigError("the HTML report needs pygal: pip install 'movisync[report]'") from None
+    # pygal adds an import hook of the old protocol (for its maps plugins, unused here):
+    # every later failed import would warn about it.
+    sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
     style = Style(
         background="white",
         plot_background="white",
