@@ -1,8 +1,11 @@
-"""A scripted HTTP server on loopback that plays a MediaWiki API's failure modes."""
+"""A scripted HTTP(S) server on loopback for the transport's own logic (retries, waits,
+redirects, TLS): what needs no real wiki. MediaWiki's behaviour is tested against the
+local wiki, through tests/faultproxy.py."""
 
 from __future__ import annotations
 
 import json
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +27,7 @@ class Seen:
     method: str
     params: dict[str, str]
     headers: dict[str, str]
+    path: str = ""
 
 
 class FakeWiki:
@@ -38,12 +42,18 @@ class FakeWiki:
 
 
 @contextmanager
-def serve(replies: list[Reply]) -> Iterator[tuple[str, FakeWiki]]:
+def serve(
+    replies: list[Reply], *, tls: ssl.SSLContext | None = None
+) -> Iterator[tuple[str, FakeWiki]]:
+    """The fake on a free port: ``http://127.0.0.1:PORT/api.php`` (``https`` with ``tls``,
+    a server context holding its certificate)."""
     fake = FakeWiki(replies)
 
     class Handler(BaseHTTPRequestHandler):
         def answer(self, params: dict[str, str]) -> None:
-            fake.seen.append(Seen(self.command, params, dict(self.headers)))
+            fake.seen.append(
+                Seen(self.command, params, dict(self.headers), urlsplit(self.path).path)
+            )
             reply = fake.next_reply()
             body = reply.body if isinstance(reply.body, str) else json.dumps(reply.body)
             data = body.encode()
@@ -66,10 +76,16 @@ def serve(replies: list[Reply]) -> Iterator[tuple[str, FakeWiki]]:
             pass
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server.daemon_threads = True
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+    )
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/api.php", fake
+        scheme = "https" if tls is not None else "http"
+        yield f"{scheme}://127.0.0.1:{server.server_address[1]}/api.php", fake
     finally:
         server.shutdown()
         server.server_close()

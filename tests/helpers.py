@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from pathlib import Path
 
@@ -56,17 +57,30 @@ def dupe_pages() -> dict[str, str]:
     return dict(read_corpus(DATA / "dupes"))
 
 
-def corpus_store(path: Path, *, with_dupes: bool = False, accueil: bool = False) -> Store:
-    """A store holding the corpus' pages of every namespace (and the near-duplicate
-    set's, if asked; and the installer's main page, if asked), without a wiki: links and
-    categories come from the wikitext, as for a dump."""
+@cache
+def smw_pages() -> dict[str, str]:
+    """The Semantic MediaWiki + Page Forms corpus (tests/data/smw-corpus/)."""
+    return dict(read_corpus(DATA / "smw-corpus"))
+
+
+def corpus_store(
+    path: Path,
+    *,
+    with_dupes: bool = False,
+    accueil: bool = False,
+    pages: dict[str, str] | None = None,
+) -> Store:
+    """A store holding the corpus' pages of every namespace (or ``pages``; and the
+    near-duplicate set's, if asked; and the installer's main page, if asked), without a
+    wiki: links and categories come from the wikitext, as for a dump."""
     store = Store(path)
     store.bind(api=None, wiki_id="movilab")
     store.save_site(SITE)
-    everything = {**corpus_pages(), **(dupe_pages() if with_dupes else {})}
+    everything = {**(corpus_pages() if pages is None else pages)}
+    everything.update(dupe_pages() if with_dupes else {})
     if accueil:
         everything["Accueil"] = ACCUEIL
-    pages = [
+    made = [
         Page(
             page_id=i + 1,
             ns=SITE.split_title(title)[0],
@@ -79,8 +93,8 @@ def corpus_store(path: Path, *, with_dupes: bool = False, accueil: bool = False)
         for i, (title, text) in enumerate(everything.items())
     ]
     with store.transaction():
-        store.apply(pages)
-        store.set_state("namespaces", sorted({p.ns for p in pages}))
+        store.apply(made)
+        store.set_state("namespaces", sorted({p.ns for p in made}))
     return store
 
 
@@ -92,3 +106,53 @@ def expected_gaps(name: str = "expected-gaps.tsv") -> set[tuple[str, str, str]]:
 def found_gaps(report: GapReport) -> set[tuple[str, str, str]]:
     """A report's gaps as (page, kind, field or "-"): their identities."""
     return {(g.page, str(g.kind), g.field or "-") for g in report.gaps}
+
+
+# The sample corpus as a wiki that names things its own way: every page template, the stub
+# banner and every type category renamed (what a new user meets on an unknown wiki).
+RENAMED = {
+    "Modèle:Tiers-lieu": "Modèle:Fiche Lieu",
+    "Modèle:Tiers lieu": "Modèle:Fiche lieu (ancien nom)",
+    "Modèle:Commun": "Modèle:Ressource partagée",
+    "Modèle:Document": "Modèle:Fiche pratique",
+    "Modèle:Projet": "Modèle:Initiative",
+    "Modèle:Evenement": "Modèle:Rencontre",
+    "Modèle:Evènement": "Modèle:Rencontre (ancien nom)",
+    "Modèle:Ébauche": "Modèle:Page à compléter",
+    "Catégorie:Tiers-lieu": "Catégorie:Lieux",
+    "Catégorie:Commun": "Catégorie:Ressources partagées",
+    "Catégorie:Document": "Catégorie:Fiches pratiques",
+    "Catégorie:Projet": "Catégorie:Initiatives",
+    "Catégorie:Événement": "Catégorie:Rencontres",
+    "Catégorie:Ébauche": "Catégorie:Pages à compléter",
+}
+_CALL = re.compile(
+    r"\{\{(\s*)((?:subst:)?\s*(?:[Mm]odèle|[Tt]emplate)?\s*:?\s*)?([^|{}\n]+?)(\s*)(?=[|}\n])"
+)
+_LINK = re.compile(r"\[\[(\s*:?\s*)((?:Catégorie|Category|Modèle|Template)\s*:[^|\]]+)")
+
+
+def renamed_corpus() -> dict[str, str]:
+    """The sample corpus with the names of RENAMED changed everywhere: page titles,
+    template calls (whatever their spelling), links and category tags."""
+    template = SITE.namespace(10).name
+
+    def call(found: re.Match[str]) -> str:
+        space, prefix, name, after = found.groups()
+        title = SITE.template_title(
+            f"{(prefix or '').strip()}{name}" if prefix and ":" in prefix else name
+        )
+        if title not in RENAMED or (prefix or "").strip().startswith("subst"):
+            return found.group(0)
+        return "{{" + space + RENAMED[title].removeprefix(f"{template}:") + after
+
+    def link(found: re.Match[str]) -> str:
+        lead, target = found.groups()
+        title = SITE.normalize(target.split("#")[0])
+        return f"[[{lead}{RENAMED.get(title, target)}" if title in RENAMED else found.group(0)
+
+    pages = {}
+    for title, text in corpus_pages().items():
+        text = _LINK.sub(link, _CALL.sub(call, text))
+        pages[RENAMED.get(SITE.normalize(title), title)] = text
+    return pages

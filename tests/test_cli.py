@@ -114,10 +114,15 @@ class TestAgainstTheLocalWiki:
         result = run("pull", "--api", local_wiki.api.replace("api.php", "load.php"))
         assert_one_error_line(result, "did not answer like a MediaWiki API", "/api.php")
 
-    @pytest.mark.parametrize("wrong", ["index.php", "w/api.php"])
-    def test_a_page_url_or_a_missing_path_is_one_error_line(self, run, local_wiki, wrong):
-        result = run("pull", "--api", local_wiki.api.replace("api.php", wrong))
+    def test_a_missing_path_is_one_error_line(self, run, local_wiki):
+        result = run("pull", "--api", local_wiki.api.replace("api.php", "w/api.php"))
         assert_one_error_line(result, "HTTP 404", "ends in /api.php")
+
+    def test_a_page_url_finds_the_api_and_says_which(self, run, local_wiki, caplog):
+        page = local_wiki.api.replace("api.php", "index.php?title=Accueil")
+        result = run("pull", "--api", page)  # the warning goes to stderr through logging
+        assert result.exit_code == 0, result.output
+        assert f"using the API at {local_wiki.api}" in caplog.text
 
     def test_a_wrong_bot_password_is_one_error_line_without_the_password(self, run, local_wiki):
         env = {"MOVISYNC_USERNAME": "MovisyncBot@movisync", "MOVISYNC_PASSWORD": "wrong-pw-123"}
@@ -180,13 +185,14 @@ class TestReadingTheStore:
         table = run("records").stdout
         assert table.splitlines()[0].split()[:3] == ["title", "type", "by"]
 
-    def test_schema_shows_parameters_and_infers_a_profile(self, run):
+    def test_schema_shows_each_rule_with_its_source_and_writes_a_profile(self, run, tmp_path):
         rows = json.loads(run("schema", "--format", "json").stdout)
-        horaires = next(r for r in rows if r["param"] == "horaires")
-        assert (horaires["template"], horaires["in_profile"]) == ("Tiers-lieu", "NO")
-        assert any(r["in_profile"] == "never used" for r in rows)
-        inferred = run("schema", "--infer").stdout
-        assert "[types.tiers-lieu]" in inferred and 'category = "Tiers-lieu"' in inferred
+        theme = next(r for r in rows if (r["type"], r["field"]) == ("tiers-lieu", "Theme"))
+        assert theme["required"] == "yes" and "profile movilab" in theme["sources"]
+        written = run("schema", "--write", str(tmp_path / "schema.toml"))
+        assert written.exit_code == 0 and "Wrote" in written.stderr
+        text = (tmp_path / "schema.toml").read_text()
+        assert "[profile.types.tiers-lieu]" in text and 'category = "Tiers-lieu"' in text
 
 
 class TestOfflineStore:
@@ -219,8 +225,14 @@ class TestOfflineStore:
         assert len(records) == 16 and "Titre" in records[0]["values"]
         assert run("records").stdout.splitlines()[0].split()[:3] == ["title", "type", "by"]
         schema = json.loads(run("schema", "--format", "json").stdout)
-        assert {r["template"] for r in schema} >= {"Tiers-lieu", "Commun", "Ébauche"}
-        assert "[types.tiers-lieu]" in run("schema", "--infer").stdout
+        assert {r["type"] for r in schema} == {
+            "tiers-lieu",
+            "commun",
+            "document",
+            "projet",
+            "evenement",
+        }
+        assert "[profile.types.tiers-lieu]" in run("schema", "--infer").stdout
         pairs = run("dupes", "--format", "json")
         assert "pairs in" in pairs.stderr and json.loads(pairs.stdout)
         clusters = json.loads(run("dupes", "--clusters", "--format", "json").stdout)

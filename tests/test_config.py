@@ -52,7 +52,7 @@ def test_half_credentials_are_an_error():
     ("text", "message"),
     [
         ("api = ", "not valid TOML"),
-        ('maxlag = "soon"', "wrong value"),
+        ('maxlag = "soon"', "'maxlag' must be a number"),
         ("colour = 1", "unknown setting"),
         ('api = "movilab.org"', "must start with http"),
     ],
@@ -67,3 +67,62 @@ def test_bad_configuration_says_what_is_wrong(tmp_path, text, message):
 def test_a_missing_config_file_named_explicitly_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="cannot read"):
         load_settings(env={"MOVISYNC_CONFIG": str(tmp_path / "nope.toml")})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("max_retries = -1", "'max_retries' must be a number from 0 to 20"),
+        ("timeout = 0", "'timeout' must be a number from 0.1"),
+        ("budget = 0", "'budget' must be a number at least 1"),
+        ("max_shrink = 7", "'max_shrink' must be a number from 0 to 1"),
+        ("batch = 2.5", "'batch' must be a whole number"),
+        ("links = 1", "'links' must be true or false"),
+        ("namespaces = 0", "'namespaces' must be a list of namespace numbers"),
+        ('store = ""', "'store' must be some text"),
+        ("movisync = 3", "[movisync] must be a table"),
+    ],
+)
+def test_every_setting_is_checked(tmp_path, text, message):
+    config = tmp_path / "movisync.toml"
+    config.write_text(text + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(env={}, config_file=config)
+    assert message in str(caught.value)
+
+
+def test_every_setting_has_a_reader():
+    from dataclasses import fields
+
+    from movisync.config import READERS
+
+    assert {f.name for f in fields(Settings)} - {"config"} == set(READERS)
+
+
+def test_a_byte_order_mark_is_fine_and_latin_1_is_said(tmp_path):
+    config = tmp_path / "movisync.toml"
+    config.write_bytes("\ufeffmaxlag = 3\n".encode())
+    assert load_settings(env={}, config_file=config).maxlag == 3
+    config.write_bytes('publish_prefix = "Movilab:Bot Café"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match="is not UTF-8 text"):
+        load_settings(env={}, config_file=config)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('[profile]\nstub_min_chars = "beaucoup"', "stub_min_chars must be a whole number"),
+        ("profile = 3", "profile must be a table"),
+        ("[profile]\ntypes = 1", "types must be a table"),
+        ("[profile.types.lieu]\ntemplates = ['Lieu']\nfields = { a = 1 }", "field lieu.a"),
+        ("[profile.wiki]\ncouleur = 'bleu'", "unknown [wiki] word"),
+    ],
+)
+def test_a_wrong_profile_is_one_clear_error(tmp_path, text, message):
+    from movisync.profile import load_profile
+
+    config = tmp_path / "movisync.toml"
+    config.write_text(text + "\n")
+    with pytest.raises(ConfigError) as caught:
+        load_profile(config)
+    assert message in str(caught.value) and str(config) in str(caught.value)

@@ -152,3 +152,18 @@ def test_a_dump_store_gets_the_same_field_gaps_as_an_api_store(local_wiki, tmp_p
     expected = {row for row in expected_gaps() if row[1] in field_kinds}
     assert {row for row in found_gaps(from_dump) if row[1] in field_kinds} == expected
     assert from_dump.pages["tiers-lieu"] == 38  # typed through template redirects and categories
+
+
+def test_a_page_nested_too_deep_is_one_unreadable_gap():
+    from movisync.gaps import detect_gaps
+    from movisync.records import LinkGraph, build_record
+
+    from .helpers import page
+
+    deep = "{{a|" * 300 + "x" + "}}" * 300
+    text = f"{{{{Tiers-lieu|Titre=X|shortDescription={deep}|location=Lyon}}}}\nUn lieu. " * 3
+    record = build_record(page("Profond", text), PROFILE, SITE)
+    graph = LinkGraph(frozenset({"Profond"}), {}, {}, frozenset({0}), {})
+    gaps = detect_gaps([record], PROFILE, graph).gaps
+    assert [(g.kind, g.field) for g in gaps] == [("unreadable", None)]
+    assert "nested 301 deep" in gaps[0].detail  # the call itself, then 300 inside

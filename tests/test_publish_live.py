@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from movisync.cli import main, workspace
 from movisync.config import load_settings
 from movisync.profile import load_profile
-from movisync.publish import BEGIN, END, block_content
+from movisync.publish import END, block_content
 from movisync.records import Value
 from movisync.render import directory
 from movisync.store import Store
@@ -86,7 +86,8 @@ def test_2_human_text_outside_the_markers_is_kept_byte_for_byte(setup):
     # A new page on the wiki changes the directory block.
     human.edit("La Nouvelle Forge", "{{Tiers-lieu|Titre=La Nouvelle Forge|location=Albi}}\nTexte.")
     saved = text_of(wiki, PLACES)  # MediaWiki trims trailing blanks of a page on save
-    begin, end = BEGIN.format("directory-tiers-lieu"), END.format("directory-tiers-lieu")
+    begin = "<!-- movisync:begin directory-tiers-lieu "  # then the proof of what it wrote
+    end = END.format("directory-tiers-lieu")
     outside = (saved[: saved.index(begin)], saved[saved.index(end) :])
     made, result = plan_and_apply(settings)
     assert PLACES in [a.title for a in result.applied]
@@ -221,3 +222,30 @@ def test_8_a_wrong_bot_password_is_one_error_line_and_no_secret_is_printed(setup
     for secret in (bot["password"], "csrftoken", "+\\\\"):
         assert secret not in good.output and secret not in report
     assert json.loads(report)["pull"]["kind"] == "incremental"
+
+
+def test_9_a_run_says_one_line_a_page_and_edited_only_for_real_edits(setup, tmp_path):
+    wiki, settings, human, _ = setup
+    human.edit("Le Hangar Neuf", "{{Tiers-lieu|Titre=Le Hangar Neuf|location=Nîmes}}\nTexte.")
+    bot = wiki.credentials["bot"]
+    env = {
+        "MOVISYNC_API": wiki.api,
+        "MOVISYNC_STORE": str(settings.store),
+        "MOVISYNC_CONFIG": str(settings.config),
+        "MOVISYNC_USERNAME": bot["username"],
+        "MOVISYNC_PASSWORD": bot["password"],
+    }
+    runner = CliRunner()
+    plan_file = tmp_path / "plan.json"
+    planned = runner.invoke(main, ["plan", "--output", str(plan_file)], env=env)
+    assert planned.exit_code in (0, 4), planned.output
+    done = runner.invoke(main, ["run", "--apply"], env=env)
+    lines = done.stdout.splitlines()
+    assert lines and all(line.startswith("plan: ") for line in lines)  # no diff by default
+    assert any(PLACES in line for line in lines)
+    assert f"Edited {PLACES}" in done.stderr
+    runner.invoke(main, ["apply", str(plan_file)], env=env)
+    again = runner.invoke(main, ["apply", str(plan_file)], env=env)  # what it says is there
+    assert "Edited" not in again.stderr and "already up to date" in again.stderr
+    diffs = runner.invoke(main, ["run", "--diff"], env=env)
+    assert diffs.exit_code in (0, 4) and "plan: " not in diffs.stdout

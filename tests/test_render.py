@@ -81,3 +81,7 @@ def test_verdicts_written_by_reviewers_are_read_back() -> None:
     # Rendering again keeps the verdicts where they are.
     again = review(report, "R", verdicts, WORDS).text
     assert "| pas un doublon" in again.replace("|| pas", "| pas")
+
+
+def test_bidirectional_controls_cannot_turn_a_row_around() -> None:
+    assert escape("La Ruche \u202eeruoL\u202c (Lyon) \u2066x\u2069") == "La Ruche eruoL (Lyon) x"

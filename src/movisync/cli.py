@@ -23,10 +23,10 @@ import click
 from . import __version__, report, views
 from .config import Settings, load_settings
 from .errors import ConfigError, ExitCode, MovisyncError
+from .files import write_file
 from .gaps import GapKind
 from .output import emit, format_option, output_options
 from .profile import load_profile
-from .publish import load_plan, save_plan
 from .store import Store
 from .sync import Progress
 from .wiki import Wiki, WikiClient
@@ -54,7 +54,9 @@ class _Group(click.Group):
 
 @click.group(cls=_Group)
 @click.version_option(__version__, prog_name="movisync")
-@click.option("-v", "--verbose", is_flag=True, help="Log API warnings and retries on stderr.")
+@click.option(
+    "-v", "--verbose", is_flag=True, help="Also log each API request on stderr (waits always show)."
+)
 def main(verbose: bool) -> None:
     """Keep Movilab's documentation in good shape: pull the wiki into a local store,
     find gaps and near-duplicates, push curated summary pages back safely."""
@@ -94,6 +96,7 @@ def connect(settings: Settings) -> Wiki:
         contact=settings.contact,
         max_retries=settings.max_retries,
         backoff=settings.backoff,
+        max_wait=settings.max_wait,
         timeout=settings.timeout,
         maxlag=settings.maxlag,
     )
@@ -108,7 +111,10 @@ def workspace(settings: Settings, *, existing: bool = True) -> Iterator[Workspac
     credentials = (
         (settings.username, settings.password) if settings.username and settings.password else None
     )
-    with Store(settings.store) as store:
+    created = not settings.store.exists()
+    store = Store(settings.store)
+    empty = False
+    try:
         yield Workspace(
             store,
             profile=load_profile(settings.config),
@@ -127,6 +133,14 @@ def workspace(settings: Settings, *, existing: bool = True) -> Iterator[Workspac
             contact=settings.contact,
             lock_file=settings.lock_file,
         )
+    except BaseException:
+        empty = created and store.site() is None  # the wiki never answered: leave no store
+        raise
+    finally:
+        store.close()
+        if empty:
+            for suffix in ("", "-wal", "-shm", ".lock"):
+                settings.store.with_name(settings.store.name + suffix).unlink(missing_ok=True)
 
 
 def say(lines: Sequence[str]) -> None:
@@ -231,10 +245,20 @@ def pull_command(settings: Settings, full: bool, dump: Path | None, output_forma
 
 @main.command("status")
 @wiki_options
+@click.option(
+    "--rebind",
+    metavar="URL",
+    help="Move the store to the same wiki's new API URL (checked: same wiki, same pages).",
+)
 @format_option("text", "json")
-def status_command(settings: Settings, output_format: str) -> None:
+def status_command(settings: Settings, rebind: str | None, output_format: str) -> None:
     """Show what the store holds: wiki, pages per namespace, last pull, pending resume."""
     with workspace(settings) as ws:
+        if rebind is not None:
+            moved = ws.rebind(
+                connect(load_settings(flags={"api": rebind, "store": settings.store}))
+            )
+            say([f"Rebound {settings.store} to {moved}"])
         status = ws.status()
     if output_format == "json":
         click.echo(json.dumps(asdict(status), ensure_ascii=False))
@@ -292,6 +316,13 @@ def gaps_command(
         found = ws.gaps(
             types=split(types), kinds=split(kinds), pages=pages, check_links=check_links
         )
+        if ws.schema.discovered:
+            say(
+                [
+                    "Note: the wiki's own page types were found (`movisync schema` says how): "
+                    + ", ".join(t.key for t in ws.profile.types if t.found)
+                ]
+            )
         if not (types or kinds or pages):  # a whole picture: keep it for history and reports
             ws.snapshot()
     say([f"Warning: {title}: the parser could not read it ({why})" for title, why in found.errors])
@@ -308,16 +339,31 @@ def gaps_command(
 
 @main.command("schema")
 @wiki_options
-@click.option("--infer", is_flag=True, help="Print a profile TOML learned from the wiki instead.")
+@click.option(
+    "--write",
+    "write_to",
+    type=click.Path(path_type=Path, dir_okay=False),
+    metavar="FILE",
+    help="Write the schema as a profile file (to pin it) instead.",
+)
+@click.option("--infer", is_flag=True, help="Print that profile file on stdout instead.")
 @output_options
-def schema_command(settings: Settings, infer: bool, output_format: str) -> None:
-    """Show every template in use: pages, parameters with fill rate and sample values."""
+def schema_command(
+    settings: Settings, write_to: Path | None, infer: bool, output_format: str
+) -> None:
+    """Show each page type's fields: rules, where each comes from, and how many pages fill them."""
     with workspace(settings) as ws:
-        if infer:
-            click.echo(ws.infer_profile())
-            return
-        uses = ws.schema()
-    emit(*views.schema(uses), output_format)
+        found = ws.schema
+        uses = ws.fields()
+        text = ws.schema_toml() if write_to or infer else ""
+    say(views.schema_notes(found))
+    if write_to is not None:
+        write_file(write_to, text)
+        say([f"Wrote {write_to}"])
+    elif infer:
+        click.echo(text, nl=False)
+    else:
+        emit(*views.schema(uses), output_format)
 
 
 @main.command("dupes")
@@ -391,7 +437,7 @@ def plan_command(
         show_plan(views.plan_lines(made))
         say(views.skipped_lines(made))
         if output is not None:
-            save_plan(made, output, settings.api)
+            ws.save_plan(made, output)
         result = (
             ws.apply(made, force=force, allow_shrink=allow_shrink)
             if apply_now and made.edits
@@ -409,9 +455,8 @@ def plan_command(
 @publish_options
 def apply_command(settings: Settings, plan_file: Path, force: bool, allow_shrink: bool) -> None:
     """Write exactly a saved plan, re-checking each page's base revision first."""
-    made = load_plan(plan_file, settings.api)
     with workspace(settings) as ws:
-        result = ws.apply(made, force=force, allow_shrink=allow_shrink)
+        result = ws.apply(ws.load_plan(plan_file), force=force, allow_shrink=allow_shrink)
     say(views.applied_lines(result))
     if result.skipped or result.stopped:
         raise SystemExit(ExitCode.SKIPPED)
@@ -428,12 +473,14 @@ def apply_command(settings: Settings, plan_file: Path, force: bool, allow_shrink
     metavar="FILE",
     help="Write what the run did as JSON.",
 )
+@click.option("--diff", is_flag=True, help="Show each page's diff (otherwise one line a page).")
 @publish_options
 def run_command(
     settings: Settings,
     apply_now: bool,
     fail_on: str,
     report_file: Path | None,
+    diff: bool,
     force: bool,
     allow_shrink: bool,
 ) -> None:
@@ -442,12 +489,12 @@ def run_command(
     with workspace(settings, existing=False) as ws:
         done = ws.run(apply=apply_now, fail_on=failing, force=force, allow_shrink=allow_shrink)
     say([views.pull_line(done.pull)])
-    show_plan(views.plan_lines(done.plan))
+    show_plan(views.plan_lines(done.plan) if diff else views.plan_summary_lines(done.plan))
     say(views.skipped_lines(done.plan))
     if done.applied is not None:
         say(views.applied_lines(done.applied))
     if report_file is not None:
-        report_file.write_text(json.dumps(views.run_json(done), ensure_ascii=False, indent=1))
+        write_file(report_file, json.dumps(views.run_json(done), ensure_ascii=False, indent=1))
     raise SystemExit(done.exit_code)
 
 
@@ -491,7 +538,7 @@ def report_command(settings: Settings, html_file: Path | None, output_format: st
     with workspace(settings) as ws:
         data = ws.report()
     if html_file is not None:
-        html_file.write_text(report.to_html(data), encoding="utf-8")
+        write_file(html_file, report.to_html(data))
         say([f"Wrote {html_file}"])
     elif output_format == "json":
         click.echo(report.to_json(data))

@@ -2,13 +2,15 @@
 
 Credentials are read from the environment only (``MOVISYNC_USERNAME``,
 ``MOVISYNC_PASSWORD``): a configuration file is often committed, a password must not be.
+Every value is checked here, once: a wrong one is a :class:`ConfigError` naming the
+setting, the value and what it should be.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -26,11 +28,12 @@ class Settings:
     """Everything a command needs to know; build it with :func:`load_settings`."""
 
     api: str = DEFAULT_API
+    """The wiki's API URL, or any page's URL (the API is then found from the page)."""
     store: Path = DEFAULT_STORE
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     namespaces: tuple[int, ...] | None = None
-    """Namespaces to pull; None: the wiki's content namespaces, templates and categories."""
+    """Namespaces to pull; None: every subject namespace but files and messages."""
     contact: str = CONTACT
     """Who runs this copy: goes into the User-Agent, as Wikimedia's policy asks."""
     batch: int | None = None
@@ -40,6 +43,8 @@ class Settings:
     max_retries: int = 5
     backoff: float = 2.0
     """Seconds before the first retry; doubled at each retry unless the wiki says Retry-After."""
+    max_wait: float = 120.0
+    """Longest single wait between two tries, whatever Retry-After asks."""
     timeout: float = 30.0
     maxlag: int = 5
     rc_max_age_days: int = 90
@@ -47,7 +52,7 @@ class Settings:
     publish_prefix: str | None = None
     """Root of the curated pages; None: "<project namespace>:Movisync"."""
     stop_page: str | None = None
-    """A page that stops every edit when it says "stop"; None: "<prefix>/Arrêt"."""
+    """A page that stops every edit when it says so; None: "<prefix>/Arrêt"."""
     throttle: float = 5.0
     """Seconds between two edits."""
     budget: int = 50
@@ -55,7 +60,7 @@ class Settings:
     max_shrink: float = 0.5
     """A block may not lose more than this share of its text without --allow-shrink."""
     lock_file: Path | None = None
-    """Keeps two `movisync run` apart; None: the store's path + ".lock"."""
+    """Keeps two writers of the store apart; None: the store's path + ".lock"."""
     config: Path | None = None
     """The movisync.toml read, if any (its [profile] table extends the page types)."""
 
@@ -71,34 +76,100 @@ _ENV = {
 _FILE_KEYS = {f.name for f in fields(Settings)} - {"username", "password", "config"}
 
 
+def _number(kind: type, low: float, high: float | None = None) -> Callable[[Any], Any]:
+    """A reader of a number between ``low`` and ``high``: from TOML, or from text."""
+
+    def read(value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValueError(f"a number, not {value!r}")
+        try:
+            number = kind(value)
+        except ValueError:
+            raise ValueError(f"a number, not {value!r}") from None
+        if kind is int and isinstance(value, float) and number != value:
+            raise ValueError(f"a whole number, not {value!r}")
+        if number < low or (high is not None and number > high):
+            bound = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
+            raise ValueError(f"a number {bound}, not {value!r}")
+        return number
+
+    return read
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"some text, not {value!r}")
+    return value
+
+
+def _path(value: Any) -> Path:
+    return value if isinstance(value, Path) else Path(_text(value))
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"true or false, not {value!r}")
+    return value
+
+
+def _namespaces(value: Any) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list | tuple) or not value:
+        raise ValueError(f"a list of namespace numbers, not {value!r}")
+    return tuple(_number(int, 0)(v) for v in value)
+
+
+READERS: dict[str, Callable[[Any], Any]] = {
+    "api": _text,
+    "store": _path,
+    "contact": _text,
+    "namespaces": _namespaces,
+    "batch": _number(int, 1, 500),
+    "links": _boolean,
+    "max_retries": _number(int, 0, 20),
+    "backoff": _number(float, 0, 600),
+    "max_wait": _number(float, 0, 3600),
+    "timeout": _number(float, 0.1, 3600),
+    "maxlag": _number(int, 1, 3600),
+    "rc_max_age_days": _number(int, 1),
+    "publish_prefix": _text,
+    "stop_page": _text,
+    "throttle": _number(float, 0, 3600),
+    "budget": _number(int, 1),
+    "max_shrink": _number(float, 0, 1),
+    "lock_file": _path,
+    "username": _text,
+    "password": _text,
+}
+"""How each setting is read and checked (a test proves every setting has one)."""
+
+
 def _coerce(name: str, value: Any) -> Any:
     """Turn a value from a file, the environment or a flag into the field's type."""
     try:
-        if name == "store":
-            return Path(value)
-        if name == "namespaces":
-            return None if value is None else tuple(int(v) for v in value)
-        if name == "links":
-            if not isinstance(value, bool):
-                raise ValueError("true or false")
-            return value
-        if name == "batch":
-            return None if value is None else int(value)
-        if name in {"max_retries", "maxlag", "rc_max_age_days"}:
-            return int(value)
-        if name in {"publish_prefix", "stop_page"}:
-            return str(value)
-        if name == "lock_file":
-            return Path(value)
-        if name == "budget":
-            return int(value)
-        if name in {"backoff", "timeout", "throttle", "max_shrink"}:
-            return float(value)
+        return READERS[name](value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name!r} has a wrong value {value!r}: {exc}") from exc
-    if not isinstance(value, str):
-        raise ConfigError(f"setting {name!r} must be text, not {value!r}")
-    return value
+        raise ConfigError(f"setting {name!r} must be {exc}") from None
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file as a table: UTF-8 (with or without a byte-order mark), or one clear
+    error saying what is wrong and where."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the configuration file {path}: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
 
 
 def load_settings(
@@ -117,13 +188,10 @@ def load_settings(
     if path is None and DEFAULT_CONFIG.exists():
         path = DEFAULT_CONFIG
     if path is not None:
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise ConfigError(f"cannot read the configuration file {path}: {exc.strerror}") from exc
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path} is not valid TOML: {exc}") from exc
+        data = read_toml(path)
         section = data.get("movisync", data)
+        if not isinstance(section, dict):
+            raise ConfigError(f"{path}: [movisync] must be a table of settings")
         unknown = sorted(set(section) - _FILE_KEYS - {"profile"})
         if unknown:
             raise ConfigError(

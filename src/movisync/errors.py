@@ -12,8 +12,11 @@ what to do about it.
     │   ├── StoreCorrupt           not a movisync store, or damaged
     │   ├── StoreWikiMismatch      the store belongs to another wiki
     │   ├── StoreTooNew            written by a newer movisync (schema version ahead)
-    │   └── StoreLocked            another movisync command holds the store's lock
+    │   ├── StoreLocked            another movisync command holds the store's lock
+    │   ├── StoreReadOnly          the store (or its folder) cannot be written
+    │   └── StoreFull              the disk is full: nothing of the step was stored
     ├── DumpError                  an XML dump that cannot be read
+    ├── FileError                  a report or plan file that cannot be read or written
     ├── PublishError               writing curated pages
     │   ├── MarkerError            a page's movisync markers are missing, reversed or repeated
     │   └── PlanRejected           a plan file that is not safe to apply
@@ -80,8 +83,20 @@ class StoreLocked(StoreError):
     """Another movisync command that writes (pull, apply, run) holds the store's lock."""
 
 
+class StoreReadOnly(StoreError):
+    """The store file or its folder cannot be written; reading still works."""
+
+
+class StoreFull(StoreError):
+    """The disk holding the store is full; the interrupted step stored nothing."""
+
+
 class DumpError(MovisyncError):
     """An XML dump file cannot be read."""
+
+
+class FileError(MovisyncError):
+    """A file movisync was asked to read or write (a report, a plan) cannot be."""
 
 
 class PublishError(MovisyncError):

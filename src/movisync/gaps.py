@@ -15,13 +15,16 @@ Each gap has a stable ``kind``:
 - ``orphan``: no other page links to it, directly or through a redirect;
 - ``red_link``: it links to a page of a pulled namespace that does not exist;
 - ``dead_end``: it links to no page at all (links added by templates count);
-- ``dead_link``: a website in a url field does not answer (only with link checks).
+- ``dead_link``: a website in a url field does not answer (only with link checks);
+- ``unreadable``: the page could not be read (nested too deep, or a parser failure):
+  nothing else is judged on it.
 
 Redirects are not judged; structured checks apply to typed pages only.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +49,7 @@ class GapKind(StrEnum):
     RED_LINK = "red_link"
     DEAD_END = "dead_end"
     DEAD_LINK = "dead_link"
+    UNREADABLE = "unreadable"
 
 
 LABELS: Mapping[GapKind, str] = {
@@ -61,6 +65,7 @@ LABELS: Mapping[GapKind, str] = {
     GapKind.RED_LINK: "lien rouge",
     GapKind.DEAD_END: "impasse",
     GapKind.DEAD_LINK: "site injoignable",
+    GapKind.UNREADABLE: "page illisible",
 }
 """Each gap kind in French, as the wiki and the reports show it (a test proves it whole)."""
 FIELD_KINDS = frozenset({GapKind.MISSING_FIELD, GapKind.EMPTY_FIELD, GapKind.INVALID_VALUE})
@@ -128,7 +133,10 @@ def detect_gaps(
     gaps: list[Gap] = []
     pages: Counter[str] = Counter()
     for record in records:
-        if record.redirect or record.error:
+        if record.redirect:
+            continue
+        if record.error:
+            gaps.append(Gap(record.title, None, GapKind.UNREADABLE, None, record.error))
             continue
         pages[record.type or ""] += 1
         page_type = profile.type(record.type) if record.type else None
@@ -265,13 +273,28 @@ def is_empty(text: str, profile: Profile) -> bool:
 
 
 def invalid(spec: FieldSpec, value: Value, profile: Profile) -> str | None:
-    """Why a non-empty value is not of its field's kind, or not among its allowed
-    values, or None when it is fine. A list field is judged item by item."""
+    """Why a non-empty value is not of its field's kind, not among its allowed values or
+    not of its pattern, or None when it is fine; the reason names the rule's source. A
+    list field is judged item by item."""
     kind = KINDS[spec.kind]
     items = value.items if spec.multi else (value.text,)
+
+    def said(reason: str, rule: str) -> str:
+        source = spec.sources.get(rule)
+        return f"{reason} ({source})" if source else reason
+
     problems = [p for item in items if (p := kind.check(item))]
     if problems:
-        return "; ".join(problems)
+        return said("; ".join(problems), "kind")
+    if spec.pattern is not None:
+        try:
+            pattern = re.compile(spec.pattern)
+        except re.error:
+            pattern = None
+        wrong = [i for i in items if pattern is not None and not pattern.fullmatch(i)]
+        if wrong:
+            shown = ", ".join(repr(w) for w in wrong)
+            return said(f"{shown} does not match {spec.pattern}", "pattern")
     known = spec.values or (profile.licences if kind.vocabulary else ())
     if not known:
         return None
@@ -280,5 +303,6 @@ def invalid(spec: FieldSpec, value: Value, profile: Profile) -> str | None:
         return None
     shown = ", ".join(repr(w) for w in wrong)
     if kind.vocabulary:
-        return f"{shown}: not a known {kind.name}"
-    return f"{shown} not in the allowed list ({', '.join(known)})"
+        return said(f"{shown}: not a known {kind.name}", "values")
+    listed = ", ".join(known[:12]) + (", …" if len(known) > 12 else "")
+    return said(f"{shown} not an allowed value of {spec.name} ({listed})", "values")

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .config import read_toml
 from .errors import ConfigError
 from .kinds import KINDS, LEGACY
 
@@ -45,6 +46,13 @@ class FieldSpec:
     recommended: bool = False
     aliases: tuple[str, ...] = ()
     label: str = ""
+    pattern: str | None = None
+    """A regular expression the whole value must match (Semantic MediaWiki's "Allows
+    pattern")."""
+    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    """Where each rule comes from, by attribute (``kind``, ``required``, ``values``…):
+    ``movisync.toml``, ``profile movilab``, ``form Formulaire:X``, ``property
+    Attribut:Y``, ``inferred from 40 of 42 pages``…"""
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -67,6 +75,8 @@ class PageType:
     templates: tuple[str, ...]
     category: str
     fields: tuple[FieldSpec, ...]
+    found: str = ""
+    """How the type was found on the wiki (empty: named by the profile, as is)."""
 
     def field(self, param: str) -> FieldSpec | None:
         """The field a parameter fills, by name or alias. MediaWiki rule: parameter names
@@ -124,6 +134,8 @@ class Profile:
     name: str
     types: tuple[PageType, ...]
     stub_banners: tuple[str, ...] = ()
+    stub_words: tuple[str, ...] = ("ébauche", "stub")
+    """Words that make a parameterless template a stub banner when its text says them."""
     doc_banners: tuple[str, ...] = ()
     placeholders: tuple[str, ...] = ()
     licences: tuple[str, ...] = ()
@@ -162,23 +174,52 @@ def merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+SHIPPED = "profile movilab"
+CONFIG = "movisync.toml"
+
+
 def load_profile(config_file: Path | None = None) -> Profile:
-    """The Movilab profile, extended or replaced by ``[profile]`` in ``config_file``."""
+    """The Movilab profile, extended or replaced by ``[profile]`` in ``config_file``. Each
+    field's rules remember whether the shipped profile or the configuration said them."""
     data = default_profile_data()
     if config_file is not None and config_file.exists():
-        try:
-            extra = tomllib.loads(config_file.read_text("utf-8")).get("profile", {})
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{config_file} is not valid TOML: {exc}") from exc
+        extra = read_toml(config_file).get("profile", {})
+        if not isinstance(extra, dict):
+            raise ConfigError(f"{config_file}: profile must be a table ([profile]), not {extra!r}")
         if extra.get("extends", "movilab") == "none":
             data = {}
         elif extra.get("extends", "movilab") != "movilab":
             raise ConfigError(f'{config_file}: [profile] extends must be "movilab" or "none"')
-        data = merge(data, {k: v for k, v in extra.items() if k != "extends"})
+        extra = {k: v for k, v in extra.items() if k != "extends"}
+        data = merge(data, extra)
+        try:
+            return profile_from_data(data, user=extra)
+        except ConfigError as exc:
+            raise ConfigError(f"{config_file}: {exc}") from None
     return profile_from_data(data)
 
 
-def _field(key: str, name: str, options: Mapping[str, Any], lists: Mapping[str, Any]) -> FieldSpec:
+OPTION_RULES = {
+    "kind": ("kind",),
+    "list": ("multi",),
+    "separator": ("separator",),
+    "values": ("values",),
+    "required": ("required",),
+    "recommended": ("recommended",),
+    "aliases": ("aliases",),
+    "label": ("label",),
+    "pattern": ("pattern",),
+}
+"""A profile field's option to the rules it sets."""
+
+
+def _field(
+    key: str,
+    name: str,
+    options: Mapping[str, Any],
+    lists: Mapping[str, Any],
+    user: Mapping[str, Any],
+) -> FieldSpec:
     kind = options.get("kind", "text")
     multi = bool(options.get("list", kind == "licence"))
     if kind in LEGACY:
@@ -191,6 +232,13 @@ def _field(key: str, name: str, options: Mapping[str, Any], lists: Mapping[str, 
         if values not in lists:
             raise ConfigError(f"profile: field {key}.{name} uses an unknown list {values!r}")
         values = lists[values]
+    sources = {}
+    for option, rules in OPTION_RULES.items():
+        if option in options:
+            for rule in rules:
+                sources[rule] = CONFIG if option in user else SHIPPED
+    if options.get("kind") in LEGACY or options.get("kind") == "licence":
+        sources.setdefault("multi", sources["kind"])
     return FieldSpec(
         name=name,
         kind=kind,
@@ -201,6 +249,8 @@ def _field(key: str, name: str, options: Mapping[str, Any], lists: Mapping[str, 
         recommended=bool(options.get("recommended", False)),
         aliases=tuple(options.get("aliases", ())),
         label=options.get("label", ""),
+        pattern=options.get("pattern"),
+        sources=sources,
     )
 
 
@@ -215,8 +265,35 @@ def _words(table: Mapping[str, Any]) -> Words:
     return replace(Words(), **values)
 
 
-def profile_from_data(data: Mapping[str, Any]) -> Profile:
-    """Build and check a profile from its TOML tables."""
+def profile_from_data(data: Mapping[str, Any], *, user: Mapping[str, Any] | None = None) -> Profile:
+    """Build and check a profile from its TOML tables: a value of the wrong shape is a
+    ConfigError naming it. ``user``: the part of ``data`` the configuration gave (its
+    rules outrank what the wiki declares; the shipped profile's are hints)."""
+    try:
+        return _profile(data, user or {})
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ConfigError(f"profile: {_shape_error(data) or exc}") from None
+
+
+def _shape_error(data: Mapping[str, Any]) -> str | None:
+    """Which value of the profile has the wrong shape, said for people."""
+    tables = ("types", "lists", "banners", "wiki", "dupes")
+    for key in tables:
+        if key in data and not isinstance(data[key], Mapping):
+            return f"{key} must be a table ([profile.{key}]), not {data[key]!r}"
+    value = data.get("stub_min_chars", 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        return f"stub_min_chars must be a whole number of characters, not {value!r}"
+    for key, spec in data.get("types", {}).items():
+        if not isinstance(spec, Mapping):
+            return f"type {key!r} must be a table, not {spec!r}"
+        for name, options in spec.get("fields", {}).items():
+            if not isinstance(options, Mapping):
+                return f'field {key}.{name} must be a table such as {{ kind = "text" }}'
+    return None
+
+
+def _profile(data: Mapping[str, Any], user: Mapping[str, Any]) -> Profile:
     lists: Mapping[str, list[str]] = data.get("lists", {})
     banners = data.get("banners", {})
     types = []
@@ -231,7 +308,7 @@ def profile_from_data(data: Mapping[str, Any]) -> Profile:
                 templates=tuple(spec["templates"]),
                 category=spec.get("category", ""),
                 fields=tuple(
-                    _field(key, name, options, lists)
+                    _field(key, name, options, lists, _table(user, "types", key, "fields", name))
                     for name, options in spec.get("fields", {}).items()
                 ),
             )
@@ -240,14 +317,27 @@ def profile_from_data(data: Mapping[str, Any]) -> Profile:
         name=data.get("name", "custom"),
         types=tuple(types),
         stub_banners=tuple(banners.get("stub", ())),
+        stub_words=tuple(banners.get("stub_words", ("ébauche", "stub"))),
         doc_banners=tuple(banners.get("documentation", ())),
         placeholders=tuple(p.casefold() for p in data.get("placeholders", ())),
         licences=tuple(lists.get("licences", ())),
-        stub_min_chars=int(data.get("stub_min_chars", 300)),
+        stub_min_chars=_count(data.get("stub_min_chars", 300)),
         activity_fields=tuple(data.get("activity_fields", ("Theme", "Tags"))),
         words=_words(data.get("wiki", {})),
         dupes=data.get("dupes", {}),
     )
+
+
+def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
+    for key in keys:
+        data = data.get(key, {}) if isinstance(data, Mapping) else {}
+    return data if isinstance(data, Mapping) else {}
+
+
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(value)
+    return value
 
 
 TEMPLATEDATA = re.compile(r"<templatedata>(.*?)</templatedata>", re.DOTALL | re.IGNORECASE)

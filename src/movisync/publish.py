@@ -1,13 +1,17 @@
 """Writing curated blocks back to the wiki, safely.
 
-movisync owns only what lies between ``<!-- movisync:begin ID -->`` and
+movisync owns only what lies between ``<!-- movisync:begin ID HASH -->`` and
 ``<!-- movisync:end ID -->`` on its target pages. Rules, all fail-closed:
 
 - a missing page is created with its markers (``createonly``); on an existing page,
   anything outside the markers is never touched; missing, reversed or repeated markers
   mean the page is skipped and reported;
-- a hash of what movisync last wrote detects hand edits inside a block: reported, not
-  overwritten, unless forced (the column reviewers write in is theirs to edit);
+- the begin marker carries the fingerprint of what movisync wrote in the block, so the
+  wiki itself proves ownership: a block whose content no longer matches its marker was
+  edited by hand, and is reported, not overwritten, unless forced; a fresh, old or lost
+  store changes nothing to that (the column reviewers write in is theirs to edit). A
+  marker of an older movisync, without its fingerprint, is checked against the store's
+  record of what was written, and skipped when there is none;
 - ``{{nobots}}`` and ``{{bots|deny=...}}`` / ``{{bots|allow=...}}`` are honoured;
 - a block may not shrink by more than a share (a partial pull must not blank a list);
 - no null edits: a page whose text would not change is not in the plan;
@@ -24,18 +28,21 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, MarkerError
+from .errors import MarkerError, PlanRejected
+from .files import read_file, write_file
 from .render import Block
 from .text import fold
 from .wiki.api import EditStatus, PageState, UserInfo, Wiki
 
 BEGIN = "<!-- movisync:begin {} -->"
 END = "<!-- movisync:end {} -->"
+MARK = 16
+"""Hex digits of the fingerprint carried in a begin marker."""
 LAST_CELL = re.compile(r"^(\| \[\[:.*\|\|)[^|\n]*$", re.MULTILINE)
 
 
@@ -44,6 +51,7 @@ class SkipReason(StrEnum):
     HAND_EDIT = "hand_edit"
     NOBOTS = "nobots"
     SHRINK = "shrink"
+    UNPROVEN = "unproven"
     PROTECTED = "protected"
     CONFLICT = "conflict"
     MISSING = "missing"
@@ -55,6 +63,7 @@ LABELS: Mapping[SkipReason, str] = {
     SkipReason.HAND_EDIT: "edited by hand inside a block",
     SkipReason.NOBOTS: "keeps bots out",
     SkipReason.SHRINK: "a block would shrink too much",
+    SkipReason.UNPROVEN: "an older marker, and nothing to prove the block is ours as written",
     SkipReason.PROTECTED: "protected",
     SkipReason.CONFLICT: "kept changing while we wrote",
     SkipReason.MISSING: "deleted since the plan",
@@ -111,30 +120,56 @@ def fingerprint(content: str, reviewers_write: bool = False) -> str:
     return hashlib.sha256(content.strip().encode()).hexdigest()
 
 
-def block_content(text: str, block_id: str) -> str:
-    """The content between a block's markers. Raises MarkerError unless exactly one
-    begin marker comes before exactly one end marker."""
-    begin, end = BEGIN.format(block_id), END.format(block_id)
-    starts, ends = text.count(begin), text.count(end)
-    if starts != 1 or ends != 1:
-        raise MarkerError(f"{starts} begin and {ends} end marker(s) for block {block_id!r}")
-    first, last = text.index(begin), text.index(end)
-    if last < first:
+def _markers(block_id: str) -> tuple[re.Pattern[str], str]:
+    begin = re.compile(rf"<!-- movisync:begin {re.escape(block_id)}(?: ([0-9a-f]{{{MARK}}}))? -->")
+    return begin, END.format(block_id)
+
+
+@dataclass(frozen=True)
+class Owned:
+    """One block on a page: where its content lies, and the fingerprint its begin marker
+    claims (None for a marker of an older movisync)."""
+
+    start: int
+    end: int
+    content: str
+    mark: str | None
+
+
+def find_block(text: str, block_id: str) -> Owned:
+    """The block ``block_id`` on a page. Raises MarkerError unless exactly one begin
+    marker comes before exactly one end marker."""
+    begin, end = _markers(block_id)
+    starts, ends = list(begin.finditer(text)), text.count(end)
+    if len(starts) != 1 or ends != 1:
+        raise MarkerError(f"{len(starts)} begin and {ends} end marker(s) for block {block_id!r}")
+    first, last = starts[0], text.index(end)
+    if last < first.start():
         raise MarkerError(f"the end marker of block {block_id!r} comes before its begin")
-    return text[first + len(begin) : last].strip("\n")
+    return Owned(first.start(), last, text[first.end() : last].strip("\n"), first.group(1))
 
 
-def replace_block(text: str, block_id: str, content: str) -> str:
-    """The page text with one block's content replaced, every other byte kept."""
-    block_content(text, block_id)
-    begin, end = BEGIN.format(block_id), END.format(block_id)
-    first, last = text.index(begin) + len(begin), text.index(end)
-    return f"{text[:first]}\n{content}\n{text[last:]}"
+def block_content(text: str, block_id: str) -> str:
+    """The content between a block's markers (see :func:`find_block`)."""
+    return find_block(text, block_id).content
+
+
+def begin_marker(block: Block) -> str:
+    """The begin marker that proves, on the wiki, what movisync wrote in the block."""
+    mark = fingerprint(block.text, block.reviewers_write)[:MARK]
+    return f"<!-- movisync:begin {block.id} {mark} -->"
+
+
+def replace_block(text: str, block: Block) -> str:
+    """The page text with one block's content (and its begin marker) replaced, every
+    other byte kept."""
+    owned = find_block(text, block.id)
+    return f"{text[: owned.start]}{begin_marker(block)}\n{block.text}\n{text[owned.end :]}"
 
 
 def new_page(blocks: Iterable[Block]) -> str:
     """The text of a page movisync creates: its blocks with their markers."""
-    parts = [f"{BEGIN.format(b.id)}\n{b.text}\n{END.format(b.id)}" for b in blocks]
+    parts = [f"{begin_marker(b)}\n{b.text}\n{END.format(b.id)}" for b in blocks]
     return "\n\n".join(parts) + "\n"
 
 
@@ -187,11 +222,20 @@ def render_into(
     text = state.text
     for block in blocks:
         try:
-            current = block_content(text, block.id)
+            owned = find_block(text, block.id)
         except MarkerError as exc:
             return Skip(title, SkipReason.MARKERS, str(exc))
-        last = published.get((title, block.id))
-        if last is not None and fingerprint(current, block.reviewers_write) != last and not force:
+        current = owned.content
+        proof = owned.mark or published.get((title, block.id), "")[:MARK] or None
+        found = fingerprint(current, block.reviewers_write)[:MARK]
+        if not force and proof is None and current:
+            return Skip(
+                title,
+                SkipReason.UNPROVEN,
+                f"block {block.id!r} has a marker of an older movisync and this store has no "
+                "record of what was written there: check the page, then use --force",
+            )
+        if not force and proof is not None and found != proof:
             return Skip(
                 title,
                 SkipReason.HAND_EDIT,
@@ -205,7 +249,7 @@ def render_into(
                 f"block {block.id!r} would shrink from {len(current)} "
                 f"to {len(block.text)} characters (use --allow-shrink)",
             )
-        text = replace_block(text, block.id, block.text)
+        text = replace_block(text, block)
     return text
 
 
@@ -257,31 +301,49 @@ def make_plan(
 
 
 # --- plan files ------------------------------------------------------------------------------
-def save_plan(plan: Plan, path: Path, api: str) -> None:
-    """Write a reviewable plan: each page's base revision, old and new text."""
-    data = {
+def _checksum(data: Mapping[str, Any]) -> str:
+    body = {k: v for k, v in data.items() if k != "checksum"}
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def save_plan(plan: Plan, path: Path, *, api: str, wiki_id: str) -> None:
+    """Write a reviewable plan: the wiki it is for, each page's base revision, old and
+    new text, and a checksum that :func:`load_plan` checks."""
+    data: dict[str, Any] = {
         "api": api,
+        "wiki_id": wiki_id,
         "started": plan.started,
         "edits": [asdict(e) for e in plan.edits],
         "skipped": [asdict(s) for s in plan.skipped],
     }
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    data["checksum"] = _checksum(data)
+    write_file(path, json.dumps(data, ensure_ascii=False, indent=1))
 
 
-def load_plan(path: Path, api: str) -> Plan:
+def load_plan(path: Path, *, api: str, wiki_id: str) -> Plan:
+    """A plan written by :func:`save_plan` for this wiki, unaltered; PlanRejected
+    otherwise (what it edits is checked again when it is applied)."""
     try:
-        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        data: dict[str, Any] = json.loads(read_file(path))
         edits = tuple(
             Edit(**{**e, "blocks": tuple(Block(**b) for b in e["blocks"])}) for e in data["edits"]
         )
         skipped = tuple(
             Skip(s["title"], SkipReason(s["reason"]), s["detail"]) for s in data["skipped"]
         )
-        plan_api, started = data["api"], data["started"]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ConfigError(f"{path} is not a movisync plan ({exc})") from None
-    if plan_api != api:
-        raise ConfigError(f"{path} was planned for {plan_api}, not {api}")
+        plan_api, plan_wiki, started, checksum = (
+            data["api"],
+            data["wiki_id"],
+            data["started"],
+            data["checksum"],
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise PlanRejected(f"{path} is not a movisync plan ({exc}); nothing was written") from None
+    if checksum != _checksum(data):
+        raise PlanRejected(f"{path} was changed since movisync wrote it; plan again")
+    if plan_wiki != wiki_id or plan_api.rstrip("/") != api.rstrip("/"):
+        raise PlanRejected(f"{path} was planned for {plan_api} ({plan_wiki}), not this wiki")
     return Plan(edits, skipped, started)
 
 
@@ -296,7 +358,10 @@ class Applied:
 @dataclass(frozen=True)
 class ApplyResult:
     applied: tuple[Applied, ...]
+    """Pages movisync saved a new revision of."""
     skipped: tuple[Skip, ...]
+    unchanged: tuple[str, ...] = ()
+    """Pages that already said what the plan says: nothing was saved."""
     stopped: bool = False
 
 
@@ -314,21 +379,45 @@ class Guards:
     max_shrink: float = 0.5
 
 
+def check_plan(plan: Plan, owned: Mapping[str, frozenset[str]]) -> None:
+    """A plan may only write movisync's own blocks on movisync's own pages: ``owned``
+    maps each curated page's title to its block ids. Raises PlanRejected otherwise."""
+    for edit in plan.edits:
+        if edit.title not in owned:
+            raise PlanRejected(
+                f"the plan edits {edit.title!r}, which is not one of movisync's curated pages; "
+                "nothing was written"
+            )
+        ids = {b.id for b in edit.blocks}
+        elsewhere = any(b.page != edit.title for b in edit.blocks)
+        if not ids or not ids <= owned[edit.title] or elsewhere:
+            raise PlanRejected(
+                f"the plan writes blocks {sorted(ids)} on {edit.title!r}, which owns "
+                f"{sorted(owned[edit.title])}; nothing was written"
+            )
+
+
 def apply_plan(
     plan: Plan,
     wiki: Wiki,
     published: Mapping[tuple[str, str], str],
     guards: Guards = Guards(),
     *,
-    on_applied: Callable[[Applied], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> ApplyResult:
-    """Write exactly the plan's edits, re-checking each base revision."""
+    """Write the plan's blocks into the pages as they are now.
+
+    A plan's texts are never written as they are: each page is read again and the
+    plan's blocks are rendered into its current text (only inside the markers, under
+    the same ownership rules as when planning). A page the plan created that exists
+    now, or one it edited that was deleted since, is not written.
+    """
     token, user = wiki.edit_token()
     applied: list[Applied] = []
     skipped: list[Skip] = []
+    unchanged: list[str] = []
     for number, edit in enumerate(plan.edits):
-        if number >= guards.budget:
+        if len(applied) >= guards.budget:
             skipped += [
                 Skip(e.title, SkipReason.BUDGET, f"edit budget of {guards.budget} reached")
                 for e in plan.edits[number:]
@@ -337,17 +426,17 @@ def apply_plan(
         if guards.stop_page:
             stop = wiki.read_pages([guards.stop_page]).get(guards.stop_page)
             if stop is not None and says_stop(stop, guards.stop_words):
-                return ApplyResult(tuple(applied), tuple(skipped), stopped=True)
+                return ApplyResult(tuple(applied), tuple(skipped), tuple(unchanged), stopped=True)
         if applied:
             sleep(guards.throttle)
         outcome = _apply_one(wiki, edit, token, user, published, plan.started, guards)
         if isinstance(outcome, Skip):
             skipped.append(outcome)
+        elif outcome is None:
+            unchanged.append(edit.title)
         else:
             applied.append(outcome)
-            if on_applied:
-                on_applied(outcome)
-    return ApplyResult(tuple(applied), tuple(skipped))
+    return ApplyResult(tuple(applied), tuple(skipped), tuple(unchanged))
 
 
 def _apply_one(
@@ -358,42 +447,35 @@ def _apply_one(
     published: Mapping[tuple[str, str], str],
     started: str,
     guards: Guards,
-) -> Applied | Skip:
+) -> Applied | Skip | None:
+    """Write one page; None when it already says what the plan says."""
     for _ in range(guards.retries + 1):
         state = wiki.read_pages([edit.title])[edit.title]
-        if (state.exists, state.rev_id) != (not edit.create, edit.base_rev):
-            # Changed since the plan: render our blocks into the page as it is now.
-            result = render_into(
-                state,
-                edit.blocks,
-                published,
-                force=guards.force,
-                allow_shrink=guards.allow_shrink,
-                max_shrink=guards.max_shrink,
-                user=user.name,
-            )
-            if isinstance(result, Skip):
-                return result
-            if result == state.text:
-                return Applied(edit.title, state.rev_id, edit.blocks)
-            edit = replace(
-                edit,
-                create=not state.exists,
-                base_rev=state.rev_id,
-                base_timestamp=state.timestamp,
-                old_text=state.text,
-                new_text=result,
-            )
+        if not edit.create and not state.exists:
+            return Skip(edit.title, SkipReason.MISSING, "the page was deleted since the plan")
+        result = render_into(
+            state,
+            edit.blocks,
+            published,
+            force=guards.force,
+            allow_shrink=guards.allow_shrink,
+            max_shrink=guards.max_shrink,
+            user=user.name,
+        )
+        if isinstance(result, Skip):
+            return result
+        if result == state.text:
+            return None
         saved = wiki.edit(
             title=edit.title,
-            text=edit.new_text,
+            text=result,
             summary=edit.summary,
             token=token,
             started=started,
             user=user,
-            create=edit.create,
-            base_rev=edit.base_rev,
-            base_timestamp=edit.base_timestamp,
+            create=not state.exists,
+            base_rev=state.rev_id,
+            base_timestamp=state.timestamp,
         )
         if saved.status is EditStatus.CONFLICT:
             continue
@@ -401,6 +483,8 @@ def _apply_one(
             return Skip(edit.title, SkipReason.PROTECTED, saved.detail)
         if saved.status is EditStatus.MISSING:
             return Skip(edit.title, SkipReason.MISSING, "the page was deleted since the plan")
+        if saved.status is EditStatus.UNCHANGED:
+            return None
         if saved.merged:
             # The server merged our edit with someone else's: check that ours is there.
             now = wiki.read_pages([edit.title])[edit.title]
@@ -409,5 +493,5 @@ def _apply_one(
                     return Skip(
                         edit.title, SkipReason.CONFLICT, f"merged edit lost block {block.id!r}"
                     )
-        return Applied(edit.title, saved.rev_id or edit.base_rev, edit.blocks)
+        return Applied(edit.title, saved.rev_id, edit.blocks)
     return Skip(edit.title, SkipReason.CONFLICT, f"still changing after {guards.retries} retries")

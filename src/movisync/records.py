@@ -15,26 +15,37 @@ import ctypes
 import gc
 import hashlib
 import json
+import logging
 import os
 import re
 import signal
 import zlib
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .declared import (
+    allows_list,
+    allows_patterns,
+    read_form,
+    read_property,
+    read_template,
+    transcluded,
+)
+from .errors import StoreFull, StoreReadOnly
 from .profile import FieldSpec, PageType, Profile, templatedata
-from .site import CATEGORY, TEMPLATE, SiteInfo
+from .schema import Usage, WikiFacts, usage
+from .site import CATEGORY, MEDIAWIKI, TEMPLATE, SiteInfo
 from .store import Page, Store
 from .templates import Call, Param, parse
 
+log = logging.getLogger(__name__)
 # Below this many pages to parse, worker processes cost more than they save.
 PARALLEL_FROM = 200
-PARSE_VERSION = 3  # bump when parse_page changes: older cached parses are redone
-NOINCLUDE = re.compile(r"<noinclude>.*?(?:</noinclude>|$)", re.DOTALL | re.IGNORECASE)
-ONLYINCLUDE = re.compile(r"<onlyinclude>(.*?)(?:</onlyinclude>|$)", re.DOTALL | re.IGNORECASE)
+PARSE_VERSION = 5  # bump when parse_page changes: older cached parses are redone
 SKETCH_SIZE = 32
 SHINGLE = 4
 WORD = re.compile(r"\w+")
@@ -115,6 +126,10 @@ class ParsedPage:
     adds_categories: tuple[str, ...] = ()
     adds_links: tuple[str, ...] = ()
     templatedata: Mapping[str, Any] | None = field(default=None, compare=False)
+    declared: Mapping[str, Any] | None = field(default=None, compare=False)
+    """What a schema page declares, as JSON: a template's parameters and properties
+    (``template``), a form (``form``), a property (``property``), an allowed-values list
+    (``list``) or the allowed patterns (``patterns``); see :mod:`movisync.declared`."""
 
 
 def body_sketch(text: str, size: int = SKETCH_SIZE) -> tuple[int, ...]:
@@ -126,15 +141,61 @@ def body_sketch(text: str, size: int = SKETCH_SIZE) -> tuple[int, ...]:
     return tuple(sorted({zlib.crc32(s.encode()) for s in shingles})[:size])
 
 
-def transcluded(text: str) -> str:
-    """What another page gets when it calls this template: MediaWiki rule, only the
-    ``<onlyinclude>`` parts when there are some, else everything but ``<noinclude>``."""
-    parts = ONLYINCLUDE.findall(text)
-    return "".join(parts) if parts else NOINCLUDE.sub("", text)
+ALLOWS_LIST = "Smw allows list "
+ALLOWS_PATTERN = "Smw allows pattern"
+
+
+def template_declaration(text: str, site: SiteInfo, body: str) -> dict[str, Any]:
+    """A template page's declaration, as JSON; ``body`` is the plain text it transcludes
+    (a banner's words: "Cette page est une ébauche")."""
+    declared = read_template(text, site)
+    return {
+        "params": list(declared.params),
+        "properties": dict(declared.properties),
+        "lists": dict(declared.lists),
+        "body": body[:300],
+    }
+
+
+def declaration(page: Page, site: SiteInfo) -> dict[str, Any] | None:
+    """What a form, property or Semantic MediaWiki list page declares, as JSON."""
+    role = site.role(page.ns)
+    if role == "form":
+        return {"form": asdict(read_form(page.text))}
+    if role == "property":
+        return {"property": asdict(read_property(page.text))}
+    if page.ns == MEDIAWIKI:
+        name = site.split_title(page.title)[1]
+        if name.startswith(ALLOWS_LIST):
+            return {"list": [name.removeprefix(ALLOWS_LIST).strip(), allows_list(page.text)]}
+        if name == ALLOWS_PATTERN:
+            return {"patterns": allows_patterns(page.text)}
+    return None
+
+
+MAX_NESTING = 30
+"""Templates nested deeper than this are beyond mwparserfromhell's tokenizer (it reads
+about 33 levels, then takes the rest for text, which would lose fields)."""
+BRACES = re.compile(r"\{\{|\}\}")
+
+
+def nesting(text: str) -> int:
+    """How deep ``{{`` ... ``}}`` pairs nest in a text (a quick count, not a parse)."""
+    depth = deepest = 0
+    for found in BRACES.finditer(text):
+        depth = depth + 1 if found.group() == "{{" else max(0, depth - 1)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def parse_page(page: Page, site: SiteInfo) -> ParsedPage:
     """Parse one page. Never raises on bad wikitext: ``error`` says why."""
+    if (depth := nesting(page.text)) > MAX_NESTING:
+        return ParsedPage(
+            page.page_id,
+            page.rev_id,
+            error=f"templates nested {depth} deep: movisync reads up to {MAX_NESTING}",
+        )
     try:
         parsed = parse(page.text, site)
         extra: dict[str, Any] = {}
@@ -144,7 +205,10 @@ def parse_page(page: Page, site: SiteInfo) -> ParsedPage:
                 adds_categories=added.categories,
                 adds_links=added.links,
                 templatedata=templatedata(page.text),
+                declared={"template": template_declaration(page.text, site, added.body)},
             )
+        elif (declared := declaration(page, site)) is not None:
+            extra = dict(declared=declared)
     except (RecursionError, MemoryError) as exc:
         return ParsedPage(page.page_id, page.rev_id, error=f"{type(exc).__name__}: too deep")
     except Exception as exc:  # a parser bug on hostile text must not stop a run
@@ -177,6 +241,8 @@ def to_json(parsed: ParsedPage) -> str:
         data["e"] = parsed.error
     if parsed.adds_categories or parsed.adds_links or parsed.templatedata:
         data["t"] = [parsed.adds_categories, parsed.adds_links, parsed.templatedata]
+    if parsed.declared:
+        data["d"] = parsed.declared
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -198,6 +264,7 @@ def from_json(page_id: int, rev_id: int, text: str) -> ParsedPage:
         adds_categories=tuple(adds_categories),
         adds_links=tuple(adds_links),
         templatedata=declared,
+        declared=data.get("d"),
     )
 
 
@@ -262,9 +329,11 @@ def load_parsed(
         rows.append((parsed.page_id, parsed.rev_id, text))
     if parsed_now is not None:
         parsed_now.extend(stale)
-    if store.writable:
+    try:  # the cache saves time next run; without it nothing is lost
         with store.transaction():
             store.cache_records(key, rows)
+    except (StoreReadOnly, StoreFull) as exc:
+        log.warning("the parses were not cached: %s", exc)
     return found
 
 
@@ -337,6 +406,86 @@ def template_facts(
     return TemplateFacts(redirects, categories, links, declared)
 
 
+def wiki_links(page: Page) -> tuple[str, ...]:
+    """The links of the wiki's own table, without Semantic MediaWiki annotations: on a wiki
+    without the extension, ``[[Property::value]]`` is stored as a link to a page
+    "Property::value", which no wiki with it could create."""
+    return tuple(link for link in page.links if "::" not in link)
+
+
+def categories_of(page: Page, parsed: ParsedPage, facts: TemplateFacts) -> tuple[str, ...]:
+    """A page's categories: the wiki's own (from the API), or, for a page from a dump,
+    those of its text and those its templates add."""
+    if page.categories:
+        return page.categories
+    added = (
+        k
+        for c in parsed.calls
+        for k in facts.categories.get(facts.redirects.get(c.template, c.template), ())
+    )
+    return tuple(dict.fromkeys([*parsed.categories, *added]))
+
+
+def wiki_facts(
+    pages: Sequence[Page], parsed: Mapping[int, ParsedPage], site: SiteInfo, facts: TemplateFacts
+) -> WikiFacts:
+    """What the wiki's schema pages declare, and which content pages each category holds
+    (for fields whose allowed values are a category's pages)."""
+    templates, templatedata, forms, properties, lists, patterns = {}, {}, {}, {}, {}, {}
+    members: dict[str, list[str]] = defaultdict(list)
+    content = set(site.content_namespaces())
+    category_ns = site.namespace(CATEGORY)
+    category_prefix = f"{category_ns.name}:" if category_ns else "Category:"
+    for page in pages:
+        read = parsed.get(page.page_id)
+        if read is None or page.redirect:
+            continue
+        declared = read.declared or {}
+        if "template" in declared:
+            templates[page.title] = declared["template"]
+            if read.templatedata is not None:
+                templatedata[page.title] = read.templatedata
+        elif "form" in declared:
+            forms[page.title] = declared["form"]
+        elif "property" in declared:
+            properties[site.split_title(page.title)[1]] = declared["property"]
+        elif "list" in declared:
+            lists[declared["list"][0]] = tuple(declared["list"][1])
+        elif "patterns" in declared:
+            patterns.update(declared["patterns"])
+        if page.ns in content:
+            name = site.split_title(page.title)[1]
+            for category in categories_of(page, read, facts):
+                members[category.removeprefix(category_prefix)].append(name)
+    return WikiFacts(
+        templates=templates,
+        template_categories=facts.categories,
+        templatedata=templatedata,
+        forms=forms,
+        properties=properties,
+        lists=lists,
+        patterns=patterns,
+        members={k: tuple(v) for k, v in members.items()},
+        redirects=facts.redirects,
+    )
+
+
+def page_usage(
+    pages: Sequence[Page], parsed: Mapping[int, ParsedPage], site: SiteInfo, facts: TemplateFacts
+) -> Usage:
+    """How the content pages use templates (template redirects followed)."""
+    content = set(site.content_namespaces())
+    category_ns = site.namespace(CATEGORY)
+    used = []
+    for page in pages:
+        read = parsed.get(page.page_id)
+        if page.ns not in content or page.redirect or read is None or read.error:
+            continue
+        calls = [Call(facts.redirects.get(c.template, c.template), c.params) for c in read.calls]
+        used.append((calls, categories_of(page, read, facts)))
+    return usage(used, f"{category_ns.name}:" if category_ns else "Category:")
+
+
 def record_of(
     page: Page, parsed: ParsedPage, profile: Profile, site: SiteInfo, facts: TemplateFacts
 ) -> Record:
@@ -373,12 +522,8 @@ def record_of(
     prefix = f"{template_ns.name}:" if template_ns else "Template:"
     calls = [Call(facts.redirects.get(c.template, c.template), c.params) for c in parsed.calls]
     names = [c.template.removeprefix(prefix) for c in calls]
-    categories = page.categories or tuple(
-        dict.fromkeys(
-            [*parsed.categories, *(k for c in calls for k in facts.categories.get(c.template, ()))]
-        )
-    )
-    links = page.links or tuple(
+    categories = categories_of(page, parsed, facts)
+    links = wiki_links(page) or tuple(
         dict.fromkeys([*parsed.links, *(t for c in calls for t in facts.links.get(c.template, ()))])
     )
     page_type, typed_by, call = _type_of(profile, calls, names, categories, site)
@@ -438,8 +583,8 @@ def _type_of(
 
 def _value(param: Param, spec: FieldSpec | None) -> Value:
     text = param.text
-    if spec is not None and spec.kind == "url":
-        text = param.url or text
+    if spec is not None and spec.kind == "url" and not (text.startswith("http") and " " in text):
+        text = param.url or text  # a link's address; a bare address with more text stays whole
     items: tuple[str, ...] = ()
     if spec is not None and spec.multi:
         items = tuple(i.strip() for i in text.split(spec.separator) if i.strip())
@@ -494,7 +639,7 @@ def link_graph(
             continue
         if page.redirect:
             redirects[page.title] = page.redirect
-        links: Iterable[str] = page.links
+        links: Iterable[str] = wiki_links(page)
         if not links and (read := parsed.get(page.page_id)) is not None:
             called = (facts.redirects.get(c.template, c.template) for c in read.calls)
             links = dict.fromkeys(

@@ -15,6 +15,11 @@ from functools import cached_property
 from typing import Any
 
 MAIN, FILE, MEDIAWIKI, TEMPLATE, CATEGORY = 0, 6, 8, 10, 14
+# The names of Semantic MediaWiki's and Page Forms' namespaces (their i18n: en, fr).
+ROLE_NAMES = {
+    "property": frozenset({"property", "attribut"}),
+    "form": frozenset({"form", "formulaire"}),
+}
 # Magic words known even when the wiki's list is not at hand (a dump has none).
 FALLBACK_MAGIC = frozenset(
     [
@@ -91,6 +96,20 @@ class SiteInfo:
 
     def namespace(self, ns: int) -> Namespace | None:
         return next((n for n in self.namespaces if n.id == ns), None)
+
+    def role(self, ns_id: int) -> str | None:
+        """``property`` for Semantic MediaWiki's property namespace, ``form`` for Page
+        Forms' form namespace, by their names (canonical, local or alias: Property,
+        Attribut; Form, Formulaire) or, when the wiki gives no names, their usual ids."""
+        ns = self.namespace(ns_id)
+        names = {n.casefold() for n in ns.names()} if ns else set()
+        for role, known, usual in (
+            ("property", ROLE_NAMES["property"], 102),
+            ("form", ROLE_NAMES["form"], 106),
+        ):
+            if names & known or (ns_id == usual and not names - {""}):
+                return role
+        return None
 
     def content_namespaces(self) -> tuple[int, ...]:
         return tuple(n.id for n in self.namespaces if n.content) or (MAIN,)

@@ -19,7 +19,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import StoreCorrupt, StoreTooNew, StoreWikiMismatch
+from .errors import (
+    StoreCorrupt,
+    StoreError,
+    StoreFull,
+    StoreReadOnly,
+    StoreTooNew,
+    StoreWikiMismatch,
+)
 from .site import Namespace, SiteInfo
 
 MIGRATIONS: tuple[str, ...] = (
@@ -137,25 +144,44 @@ class Store:
         self.path = Path(path)
         if self.path.is_dir():
             raise StoreCorrupt(f"{self.path} is a folder; --store needs a file path")
-        if self.path.parent and not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+        folder = self.path.parent
+        if not folder.exists():
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreReadOnly(f"cannot make the folder {folder} ({exc.strerror})") from None
+        self.writable = os.access(folder, os.W_OK) and (
+            not self.path.exists() or os.access(self.path, os.W_OK)
+        )
+        """Whether this process may write the store: a read-only store is still read."""
+        if not self.writable and not self.path.exists():
+            raise StoreReadOnly(
+                f"cannot create the store {self.path}: {folder} is read-only; choose another "
+                "--store or make the folder writable"
+            )
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)
-            self.db.row_factory = sqlite3.Row
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.execute("PRAGMA busy_timeout=5000")
+            self.db = self._connect()
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreCorrupt(
-                f"{self.path} is not a usable movisync store ({exc}); move it away or "
-                "choose another --store, then pull again"
+                f"{self.path} is not a usable movisync store ({exc}); choose another --store, "
+                "or keep it aside and pull again"
             ) from None
 
-    @property
-    def writable(self) -> bool:
-        """Whether this process may write the store (a read-only file is still read)."""
-        return os.access(self.path, os.W_OK) and os.access(self.path.parent or Path("."), os.W_OK)
+    def _connect(self) -> sqlite3.Connection:
+        if self.writable:
+            db = sqlite3.connect(self.path, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+        else:
+            # SQLite rule: reading a WAL store needs its -shm file, which a read-only folder
+            # cannot get; an immutable read is then the only way (nothing writes meanwhile).
+            shm = self.path.with_name(self.path.name + "-shm")
+            mode = "ro" if shm.exists() and os.access(shm, os.W_OK) else "ro&immutable=1"
+            db = sqlite3.connect(f"file:{self.path}?mode={mode}", uri=True, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA busy_timeout=5000")
+        return db
 
     def __enter__(self) -> Store:
         return self
@@ -178,29 +204,63 @@ class Store:
                 f"{self.path} was written by a newer movisync (schema {version}, this one "
                 f"knows {SCHEMA_VERSION}); upgrade movisync"
             )
+        if version < SCHEMA_VERSION and not self.writable:
+            raise StoreReadOnly(
+                f"{self.path} was written by an older movisync and must be upgraded, but it is "
+                "read-only; make it and its folder writable once (nothing is lost)"
+            )
         for number in range(version, SCHEMA_VERSION):
             # One transaction per step: the schema and its version move together.
-            self.db.executescript(
-                f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;"
+            try:
+                self.db.executescript(
+                    f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;"
+                )
+            except sqlite3.OperationalError as exc:
+                if self.db.in_transaction:
+                    self.db.execute("ROLLBACK")
+                raise self._write_error(exc, "upgrading its schema") from None
+
+    def _write_error(self, exc: sqlite3.Error, doing: str) -> StoreError:
+        """What a failed write means, for people: the store is as it was before."""
+        name = getattr(exc, "sqlite_errorname", "")
+        if name == "SQLITE_FULL" or "full" in str(exc):
+            return StoreFull(
+                f"the disk holding {self.path} is full ({doing}): nothing of this step was "
+                "stored and the store is as it was; free some space and run again"
             )
+        if name.startswith("SQLITE_READONLY") or "readonly" in str(exc):
+            return StoreReadOnly(
+                f"{self.path} is read-only ({doing}): nothing was changed; make the file and "
+                "its folder writable to keep what this command finds"
+            )
+        return StoreCorrupt(
+            f"{self.path} cannot be written ({exc}); nothing of this step was stored"
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """One atomic unit: everything inside is stored, or nothing."""
-        if not self.db.in_transaction:
-            self.db.execute("BEGIN IMMEDIATE")
+        """One atomic unit: everything inside is stored, or nothing. Raises StoreReadOnly
+        on a read-only store and StoreFull on a full disk, the store left as it was."""
+        if not self.writable:
+            raise StoreReadOnly(
+                f"{self.path} is read-only: nothing was changed; make the file and its folder "
+                "writable to keep what this command finds"
+            )
+        outer = not self.db.in_transaction
         try:
+            if outer:
+                self.db.execute("BEGIN IMMEDIATE")
             yield
+            if outer:
+                self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            self.db.execute("ROLLBACK")
-            raise StoreCorrupt(
-                f"{self.path} cannot be written ({exc}); nothing of this batch was stored"
-            ) from None
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise self._write_error(exc, "writing") from None
         except BaseException:
-            self.db.execute("ROLLBACK")
+            if self.db.in_transaction and outer:
+                self.db.execute("ROLLBACK")
             raise
-        else:
-            self.db.execute("COMMIT")
 
     # --- which wiki ---------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -229,6 +289,12 @@ class Store:
                 self._set_meta("api", api)
             if wiki_id and not known_id:
                 self._set_meta("wiki_id", wiki_id)
+
+    def rebind(self, api: str) -> None:
+        """Tie the store to the same wiki's new API URL (its identity checked by the
+        caller): verdicts, history and the pull's cursor are kept."""
+        with self.transaction():
+            self._set_meta("api", api)
 
     def _set_meta(self, key: str, value: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from .errors import ConfigError
 from .site import FILE, MEDIAWIKI, SiteInfo
 from .store import Changes, Store
 from .wiki.api import BATCH, HIGH_BATCH, Cursor, PageBatch, Wiki
@@ -60,9 +61,19 @@ ProgressCallback = Callable[[Progress], None]
 def pull_namespaces(site: SiteInfo, chosen: Iterable[int] | None) -> tuple[int, ...]:
     """The namespaces to pull: as chosen, or every subject namespace (not talk pages)
     but files and interface messages: content, templates (to resolve types), categories,
-    and the user, project and portal pages whose links decide what is orphaned."""
+    and the user, project and portal pages whose links decide what is orphaned. A chosen
+    namespace the wiki does not have is a ConfigError."""
     if chosen is not None:
-        return tuple(sorted(set(chosen)))
+        wanted = tuple(sorted(set(chosen)))
+        known = {ns.id: ns.name or "(main)" for ns in site.namespaces if ns.id >= 0}
+        unknown = [n for n in wanted if known and n not in known]
+        if unknown:
+            listed = ", ".join(f"{i} {name}" for i, name in sorted(known.items()))
+            raise ConfigError(
+                f"namespace(s) {', '.join(map(str, unknown))} do not exist on this wiki; "
+                f"its namespaces are: {listed}"
+            )
+        return wanted
     return tuple(
         sorted(
             {*site.content_namespaces()}
@@ -97,6 +108,14 @@ def pull(
     chosen = pull_namespaces(site, namespaces)
     run = _Run(store, wiki, site, chosen, progress, batch, links)
     note = ""
+    pending = store.state("full")
+    if pending is not None and tuple(pending["namespaces"]) != chosen:
+        with store.transaction():  # an interrupted pull of other namespaces: start afresh
+            store.set_state("full", None)
+        full, note = True, "the namespaces to pull changed since the pull was interrupted: "
+        note += "started a full pull again"
+    elif pending is None and (known := store.state("namespaces")) and not set(chosen) <= set(known):
+        full, note = True, "namespaces were added to the pull: did a full pull"
     if store.state("full") is not None:
         changes, resumed, kind = run.full(), True, "full"
     elif store.state("incremental") is not None:

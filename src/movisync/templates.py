@@ -67,6 +67,16 @@ class Call:
 
 
 @dataclass(frozen=True)
+class Function:
+    """A parser function call (``{{#set:P=v|Q=w}}``): its name (``#set``), the raw text
+    after the colon, and its parameters as (name, raw value); unnamed ones are numbered."""
+
+    name: str
+    head: str
+    params: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Parsed:
     """What a page's wikitext says, read with the wiki's rules."""
 
@@ -75,6 +85,25 @@ class Parsed:
     categories: tuple[str, ...]
     body: str
     """Plain text once templates, comments, tags' markup, categories and files are gone."""
+    annotations: tuple[tuple[str, str], ...] = ()
+    """Semantic MediaWiki annotations ``[[Property::value]]``: (property, raw value). They
+    are values, not links."""
+    arguments: tuple[str, ...] = ()
+    """Template parameters the text uses (``{{{name|default}}}``), in order."""
+    functions: tuple[Function, ...] = ()
+    """Parser function calls, in order (noted when asked for)."""
+
+
+@dataclass
+class _Found:
+    """What the walks of one text share."""
+
+    calls: list[Call] = field(default_factory=list)
+    links: dict[str, None] = field(default_factory=dict)
+    categories: dict[str, None] = field(default_factory=dict)
+    annotations: list[tuple[str, str]] = field(default_factory=list)
+    arguments: dict[str, None] = field(default_factory=dict)
+    functions: list[Function] | None = None
 
 
 _Handler = Callable[..., tuple["str | None", str]]
@@ -98,24 +127,19 @@ class _Walk:
     mwparserfromhell's ``strip_code`` gives for it; its raw text (for names, titles and
     URLs) is the wikitext it came from.
 
-    ``tokens`` is reversed: the next token is at the end. Sub-walks share the calls,
-    links and categories, each keeping its own first URL and dynamic mark (one per
-    parameter value).
+    ``tokens`` is reversed: the next token is at the end. Sub-walks share what is
+    found, each keeping its own first URL and dynamic mark (one per parameter value).
     """
 
     site: SiteInfo
     redirects: Mapping[str, str]
     tokens: list[Any]
-    calls: list[Call] = field(default_factory=list)
-    links: dict[str, None] = field(default_factory=dict)
-    categories: dict[str, None] = field(default_factory=dict)
+    found: _Found = field(default_factory=_Found)
     url: str | None = None
     dynamic: bool = False
 
     def child(self) -> _Walk:
-        return _Walk(
-            self.site, self.redirects, self.tokens, self.calls, self.links, self.categories
-        )
+        return _Walk(self.site, self.redirects, self.tokens, self.found)
 
     def seq(
         self, stops: tuple[type, ...] = (), *, value: bool = False, top: bool = False
@@ -153,10 +177,12 @@ class _Walk:
 
     @_handles(tk.TemplateOpen)
     def template(self, token: Any, value: bool, top: bool) -> tuple[str | None, str]:
-        index = len(self.calls)
+        calls, functions = self.found.calls, self.found.functions
+        index, at = len(calls), len(functions or ())
         _, name, stop = self.child().seq((tk.TemplateParamSeparator, tk.TemplateClose))
         raws = ["{{", name]
         params, number = [], 1
+        raw_params: list[tuple[str, str]] = []
         while type(stop) is tk.TemplateParamSeparator:
             walk = self.child()
             text, raw, stop = walk.seq(
@@ -173,9 +199,14 @@ class _Walk:
             else:
                 number += 1
             params.append(Param(key, SPACES.sub(" ", text).strip(), walk.url, walk.dynamic))
+            raw_params.append((key, raw))
+        head = name.strip()
+        if head.startswith("#") and functions is not None:  # in order, outer calls first
+            function, _, rest = head.partition(":")
+            functions.insert(at, Function(function.strip().lower(), rest, tuple(raw_params)))
         title = self.site.template_title(name)
         if title is not None:  # before the calls inside its parameters, as in the text
-            self.calls.insert(index, Call(self.redirects.get(title, title), tuple(params)))
+            calls.insert(index, Call(self.redirects.get(title, title), tuple(params)))
         if value:
             self.dynamic = True
         return None, "".join([*raws, "}}"])
@@ -183,6 +214,7 @@ class _Walk:
     @_handles(tk.ArgumentOpen)
     def argument(self, token: Any, value: bool, top: bool) -> tuple[str | None, str]:
         _, name, stop = self.child().seq((tk.ArgumentSeparator, tk.ArgumentClose))
+        self.found.arguments[name.strip()] = None
         if value:
             self.dynamic = True
         if type(stop) is tk.ArgumentSeparator:
@@ -199,17 +231,23 @@ class _Walk:
             shown, label, _ = self.seq((tk.WikilinkClose,), value=value)
             raw = f"[[{title}|{label}]]"
         target = title.strip()
+        prop, annotated, said = target.partition("::")
+        if annotated and prop.strip() and not prop.startswith(":"):
+            # Semantic MediaWiki rule: [[Property::value|text]] stores a value, shows the
+            # text (or the value): it is not a link.
+            self.found.annotations.append((prop.strip(), said))
+            return (shown if shown is not None else SPACES.sub(" ", said).strip()), raw
         if not target or target.startswith("#") or "{" in target:
             return (shown if shown is not None else title_text), raw
         as_link = target.startswith(":")
         ns_id, _ = self.site.split_title(target.lstrip(":"))
         normal = self.site.normalize(target.lstrip(":").split("#", 1)[0])
         if ns_id == CATEGORY and not as_link:
-            self.categories[normal] = None
+            self.found.categories[normal] = None
             if not value:
                 return None, raw
         elif ns_id != FILE or as_link:
-            self.links[normal] = None
+            self.found.links[normal] = None
         elif not value:
             return None, raw
         return (shown if shown is not None else title_text), raw
@@ -293,16 +331,27 @@ def _tokens(text: str) -> list[Any]:
     return tokens
 
 
-def parse(text: str, site: SiteInfo, *, redirects: Mapping[str, str] | None = None) -> Parsed:
+def parse(
+    text: str,
+    site: SiteInfo,
+    *,
+    redirects: Mapping[str, str] | None = None,
+    functions: bool = False,
+) -> Parsed:
     """Parse one page's wikitext. Template names are resolved through ``redirects``
-    (template redirect title to target title), as MediaWiki follows them."""
-    walk = _Walk(site, redirects or {}, _tokens(text))
+    (template redirect title to target title), as MediaWiki follows them; with
+    ``functions``, parser function calls are noted too."""
+    found = _Found(functions=[] if functions else None)
+    walk = _Walk(site, redirects or {}, _tokens(text), found)
     body, _, _ = walk.seq(top=True)
     return Parsed(
-        calls=tuple(walk.calls),
-        links=tuple(walk.links),
-        categories=tuple(walk.categories),
+        calls=tuple(found.calls),
+        links=tuple(found.links),
+        categories=tuple(found.categories),
         body=SPACES.sub(" ", body).strip(),
+        annotations=tuple(found.annotations),
+        arguments=tuple(found.arguments),
+        functions=tuple(found.functions or ()),
     )
 
 

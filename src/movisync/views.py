@@ -11,7 +11,7 @@ from .gaps import GapKind, GapReport
 from .history import Snapshot
 from .publish import ApplyResult, Plan
 from .records import Record
-from .schema import TemplateUse
+from .schema import FieldUse, Schema
 from .sync import PullSummary, StoreStatus
 from .workspace import RunResult
 
@@ -89,28 +89,40 @@ def fills(report: GapReport) -> Rows:
     return rows, ["type", "field", "filled", "pages", "percent"]
 
 
-def schema(uses: Sequence[TemplateUse]) -> Rows:
+def schema(uses: Sequence[FieldUse]) -> Rows:
+    """One row a field: its rules, where each comes from, and how many pages fill it."""
     rows = []
     for use in uses:
-        base = {"template": use.template, "type": use.type or "", "pages": use.pages}
-        for param in use.params:
-            in_profile = "yes" if param.in_profile else "NO" if use.type else ""
-            rows.append(
-                base
-                | {
-                    "param": param.name,
-                    "fill": f"{param.fill_percent}%",
-                    "in_profile": in_profile,
-                    "samples": " · ".join(param.samples),
-                }
-            )
-        if not use.params:
-            rows.append(base | {"param": "", "fill": "", "in_profile": "", "samples": ""})
-        for name in use.unused_fields:
-            rows.append(
-                base | {"param": name, "fill": "0%", "in_profile": "never used", "samples": ""}
-            )
-    return rows, ["template", "type", "pages", "param", "fill", "in_profile", "samples"]
+        spec = use.spec
+        rows.append(
+            {
+                "type": use.type,
+                "field": spec.name,
+                "kind": spec.kind + (f" list ({spec.separator})" if spec.multi else ""),
+                "required": "yes" if spec.required else "",
+                "values": ", ".join(spec.values[:6]) + (" …" if len(spec.values) > 6 else ""),
+                "filled": f"{use.filled}/{use.pages}",
+                "percent": use.percent,
+                "sources": "; ".join(f"{a}: {s}" for a, s in sorted(spec.sources.items())),
+            }
+        )
+    return rows, ["type", "field", "kind", "required", "values", "filled", "sources"]
+
+
+def schema_notes(found: Schema) -> list[str]:
+    """What the schema's discovery did, for people (stderr)."""
+    lines = [f"type {t.key}: {t.found}" for t in found.profile.types if t.found]
+    lines += [
+        f"profile type {key}: no page uses its templates"
+        + (f"; closest: {closest}" if closest else "")
+        for key, closest in found.unmatched
+    ]
+    lines += [f"template {t} structures {n} pages but is no type" for t, n in found.untyped]
+    lines += [
+        f"{form}: field {name} is not a parameter of its template" for form, name in found.form_only
+    ]
+    lines += [f"sources disagree: {note}" for note in found.disagreements]
+    return lines
 
 
 def pairs(report: DupeReport) -> Rows:
@@ -182,8 +194,25 @@ def skipped_lines(plan: Plan) -> list[str]:
     return [*lines, f"{len(plan.edits)} page(s) to edit, {len(plan.skipped)} skipped"]
 
 
+def plan_summary_lines(plan: Plan) -> list[str]:
+    """The plan in one line a page (what a scheduled run prints; diffs with --diff)."""
+    lines = []
+    for edit in plan.edits:
+        added = removed = 0
+        for line in edit.diff().splitlines():
+            if line.startswith("+") and not line.startswith("+++"):
+                added += 1
+            elif line.startswith("-") and not line.startswith("---"):
+                removed += 1
+        where = "new page" if edit.create else f"rev {edit.base_rev}"
+        lines.append(f"plan: {edit.title} ({where}): +{added} -{removed} lines")
+    return lines
+
+
 def applied_lines(result: ApplyResult) -> list[str]:
     lines = [f"Edited {done.title} (rev {done.rev_id})" for done in result.applied]
+    if result.unchanged:
+        lines.append(f"{len(result.unchanged)} page(s) already up to date: nothing saved")
     lines += [f"Skipped {skip.title}: {skip.detail}" for skip in result.skipped]
     if result.stopped:
         lines.append("Stopped: the stop page says stop")
@@ -195,7 +224,7 @@ def run_json(done: RunResult) -> dict[str, Any]:
     return {
         "pull": asdict(done.pull),
         "gaps": {f"{t}:{k}": n for (t, k), n in sorted(done.gaps.summary().items())},
-        "planned": [e.title for e in done.plan.edits],
+        "planned": [{"title": e.title, "diff": e.diff()} for e in done.plan.edits],
         "applied": [
             {"title": a.title, "rev_id": a.rev_id, "blocks": sorted(b.id for b in a.blocks)}
             for a in (done.applied.applied if done.applied else ())

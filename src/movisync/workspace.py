@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import logging
 import os
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -22,22 +23,33 @@ from . import pages as curated
 from .config import CONTACT
 from .dump import load_dump
 from .dupes import DupeReport, detect_duplicates
-from .errors import ConfigError, ExitCode, MarkerError, MovisyncError, StoreError, StoreLocked
+from .errors import (
+    ConfigError,
+    ExitCode,
+    MarkerError,
+    MovisyncError,
+    StoreError,
+    StoreFull,
+    StoreLocked,
+    StoreReadOnly,
+    StoreWikiMismatch,
+)
 from .gaps import GapKind, GapReport, LinkStatus, detect_gaps
 from .history import Snapshot, snapshot
 from .links import check_urls
 from .pages import CuratedPage, Findings
 from .profile import Profile, load_profile, with_templatedata
 from .publish import (
-    Applied,
     ApplyResult,
     Guards,
     Plan,
     Skip,
     apply_plan,
     block_content,
-    fingerprint,
+    check_plan,
+    load_plan,
     make_plan,
+    save_plan,
     says_stop,
 )
 from .records import (
@@ -47,19 +59,20 @@ from .records import (
     TemplateFacts,
     link_graph,
     load_parsed,
+    page_usage,
     paused_gc,
     record_of,
     template_facts,
+    wiki_facts,
 )
 from .render import read_verdicts
 from .report import ReportData
 from .report import build as build_report
-from .schema import TemplateUse, describe, infer_profile
-from .site import CATEGORY, TEMPLATE, SiteInfo
+from .schema import FieldUse, Names, Schema, Usage, describe, discover, to_toml
+from .site import CATEGORY, MEDIAWIKI, TEMPLATE, SiteInfo
 from .store import Page, Store
 from .sync import ProgressCallback, PullSummary, StoreStatus, pull, store_status
-from .templates import Call
-from .wiki import Wiki, user_agent
+from .wiki import PageState, Wiki, user_agent
 
 
 @dataclass(frozen=True)
@@ -135,8 +148,12 @@ class _Loaded:
     """Every stored page, without its text."""
     parsed: dict[int, ParsedPage]
     facts: TemplateFacts
-    profile: Profile
+    schema: Schema
+    usage: Usage
     records: tuple[Record, ...]
+
+
+log = logging.getLogger(__name__)
 
 
 def now() -> str:
@@ -162,6 +179,7 @@ class Workspace:
         contact: str = CONTACT,
         lock_file: Path | None = None,
         workers: int | None = None,
+        discover: bool = True,
     ) -> None:
         self.store = store
         self.base_profile = profile or load_profile()
@@ -174,6 +192,9 @@ class Workspace:
         self.contact = contact
         self.lock_file = lock_file or store.path.with_name(store.path.name + ".lock")
         self.workers = workers
+        self.discover = discover
+        """Read the wiki's own schema (forms, properties, templates) over the profile's
+        hints; without, the profile is taken as it is."""
         self.parsed_now: list[int] = []
         """Page ids parsed (not read from the cache) by this workspace so far."""
         self._locks = 0
@@ -229,32 +250,61 @@ class Workspace:
 
     # --- pulling ---------------------------------------------------------------------------
     def pull(self, *, full: bool = False, progress: ProgressCallback | None = None) -> PullSummary:
-        """Bring the store up to date with the wiki (see :func:`movisync.sync.pull`)."""
+        """Bring the store up to date with the wiki (see :func:`movisync.sync.pull`),
+        holding the store's lock."""
         try:
-            return pull(
-                self.store,
-                self.wiki,
-                full=full,
-                namespaces=self.pulling.namespaces,
-                rc_max_age_days=self.pulling.rc_max_age_days,
-                batch=self.pulling.batch,
-                links=self.pulling.links,
-                progress=progress,
-            )
+            with self.locked():
+                return pull(
+                    self.store,
+                    self.wiki,
+                    full=full,
+                    namespaces=self.pulling.namespaces,
+                    rc_max_age_days=self.pulling.rc_max_age_days,
+                    batch=self.pulling.batch,
+                    links=self.pulling.links,
+                    progress=progress,
+                )
         finally:
             self._forget()
 
     def load_dump(self, path: Path, *, progress: ProgressCallback | None = None) -> PullSummary:
         """Load an XML dump into the store (see :func:`movisync.dump.load_dump`)."""
         try:
-            return load_dump(
-                self.store, path, namespaces=self.pulling.namespaces, progress=progress
-            )
+            with self.locked():
+                return load_dump(
+                    self.store, path, namespaces=self.pulling.namespaces, progress=progress
+                )
         finally:
             self._forget()
 
     def status(self) -> StoreStatus:
         return store_status(self.store)
+
+    def rebind(self, wiki: Wiki, *, sample: int = 20) -> str:
+        """Move the store to the same wiki reached at another URL (http to https, a new
+        host name): the wiki must say it is the same one (its id) and hold the stored
+        pages at their stored revisions or later. Returns the new API URL."""
+        site = wiki.siteinfo()
+        known = self.store.meta("wiki_id")
+        if known and site.wiki_id != known:
+            raise StoreWikiMismatch(
+                f"{wiki.url} is the wiki {site.wiki_id!r}, not {known!r}: not rebound"
+            )
+        stored = sorted(self.store.pages(text=False), key=lambda p: p.page_id)
+        picked = stored[:: max(1, len(stored) // sample)][:sample]
+        states = wiki.read_pages([p.title for p in picked])
+        missing = [
+            p.title
+            for p in picked
+            if p.rev_id > states.get(p.title, PageState(p.title, False)).rev_id
+        ]
+        if missing:
+            raise StoreWikiMismatch(
+                f"{wiki.url} does not hold the stored pages ({', '.join(missing[:3])}...): "
+                "not the same wiki, not rebound"
+            )
+        self.store.rebind(wiki.url)
+        return wiki.url
 
     # --- loading ---------------------------------------------------------------------------
     @property
@@ -263,8 +313,8 @@ class Workspace:
 
     @property
     def profile(self) -> Profile:
-        """The profile completed with what the wiki declares (TemplateData)."""
-        return self._load().profile
+        """The profile completed with what the wiki declares (see :attr:`schema`)."""
+        return self._load().schema.profile
 
     @paused_gc()
     def _load(self) -> _Loaded:
@@ -275,25 +325,63 @@ class Workspace:
             raise StoreError(f"{self.store.path} holds no wiki yet; run `movisync pull` first")
         pages = tuple(self.store.pages(text=False))
         content = set(site.content_namespaces())
-        # Content and template pages are read; other pages only for their links when the
-        # wiki gave no link table (a dump).
+        # Content and schema pages (templates, forms, properties, their lists) are read;
+        # other pages only for their links when the wiki gave no link table (a dump).
         wanted = {
-            p.page_id: p.rev_id for p in pages if p.ns in content or p.ns == TEMPLATE or not p.links
+            p.page_id: p.rev_id
+            for p in pages
+            if p.ns in content
+            or p.ns in (TEMPLATE, MEDIAWIKI)
+            or site.role(p.ns) is not None
+            or not p.links
         }
         parsed = load_parsed(
             self.store, site, wanted, workers=self.workers, parsed_now=self.parsed_now
         )
         facts = template_facts(pages, parsed, site)
-        profile = self.base_profile
-        if facts.declared:
-            profile = with_templatedata(profile, facts.declared)
+        used = page_usage(pages, parsed, site, facts)
+        schema = self._schema(site, pages, parsed, facts, used)
         records = tuple(
-            record_of(p, parsed[p.page_id], profile, site, facts)
+            record_of(p, parsed[p.page_id], schema.profile, site, facts)
             for p in pages
             if p.ns in content and p.page_id in parsed
         )
-        self._loaded = _Loaded(site, pages, parsed, facts, profile, records)
+        self._loaded = _Loaded(site, pages, parsed, facts, schema, used, records)
         return self._loaded
+
+    def _schema(
+        self,
+        site: SiteInfo,
+        pages: Sequence[Page],
+        parsed: Mapping[int, ParsedPage],
+        facts: TemplateFacts,
+        used: Usage,
+    ) -> Schema:
+        """The profile completed with what the wiki declares, or (``discover=False``) the
+        profile as it is, with the TemplateData of its own templates."""
+        if not self.discover:
+            profile = self.base_profile
+            return Schema(with_templatedata(profile, facts.declared) if facts.declared else profile)
+
+        def resolve(name: str) -> str:
+            title = site.template_title(name) or name
+            return facts.redirects.get(title, title)
+
+        names = Names(
+            template=self._prefix_of(site, TEMPLATE, "Template"),
+            category=self._prefix_of(site, CATEGORY, "Category"),
+            property=next(
+                (f"{n.name}:" for n in site.namespaces if site.role(n.id) == "property"),
+                "Property:",
+            ),
+            resolve=resolve,
+        )
+        return discover(self.base_profile, wiki_facts(pages, parsed, site, facts), used, names)
+
+    @property
+    def schema(self) -> Schema:
+        """The schema the pages are read with (see :mod:`movisync.schema`)."""
+        return self._load().schema
 
     def _check_types(self, types: Collection[str]) -> None:
         for key in types:
@@ -388,8 +476,10 @@ class Workspace:
             if row[2] >= cutoff
         }
         fresh = check_urls(sorted(urls - set(cached)), user_agent=user_agent(self.contact))
-        if self.store.writable:
+        try:
             self.store.save_link_checks((s.url, s.ok, s.detail, s.checked) for s in fresh.values())
+        except (StoreReadOnly, StoreFull) as exc:
+            log.warning("the link checks were not cached: %s", exc)
         return {**cached, **fresh}
 
     def all_duplicates(self) -> DupeReport:
@@ -418,50 +508,35 @@ class Workspace:
         self._dupes = None
 
     # --- schema --------------------------------------------------------------------------------
-    def _calls_and_categories(
-        self,
-    ) -> tuple[dict[str, tuple[Call, ...]], dict[str, tuple[str, ...]]]:
-        loaded = self._load()
-        calls, categories = {}, {}
-        for record in loaded.records:
-            if record.redirect or record.error:
-                continue
-            parsed = loaded.parsed[record.page_id]
-            calls[record.title] = tuple(
-                Call(loaded.facts.redirects.get(c.template, c.template), c.params)
-                for c in parsed.calls
-            )
-            categories[record.title] = record.categories
-        return calls, categories
-
-    def _prefix_of(self, ns_id: int, default: str) -> str:
-        ns = self.site.namespace(ns_id)
+    @staticmethod
+    def _prefix_of(site: SiteInfo, ns_id: int, default: str) -> str:
+        ns = site.namespace(ns_id)
         return f"{ns.name if ns else default}:"
 
-    def schema(self) -> list[TemplateUse]:
-        """Every template the content pages use, with parameter fill rates and samples."""
-        calls, _ = self._calls_and_categories()
-        return describe(calls, self.profile, self._prefix_of(TEMPLATE, "Template"))
-
-    def infer_profile(self, *, min_pages: int = 3) -> str:
-        """A profile TOML learned from the wiki's template use, to edit and keep."""
-        calls, categories = self._calls_and_categories()
-        return infer_profile(
-            calls,
-            categories,
-            template_prefix=self._prefix_of(TEMPLATE, "Template"),
-            category_prefix=self._prefix_of(CATEGORY, "Category"),
-            min_pages=min_pages,
+    def fields(self) -> list[FieldUse]:
+        """Every field of every type, with its rules, their sources, and how many of
+        the type's pages fill it."""
+        loaded = self._load()
+        return describe(
+            loaded.schema, loaded.usage, self._prefix_of(loaded.site, TEMPLATE, "Template")
         )
+
+    def schema_toml(self) -> str:
+        """The schema as a profile file, each rule commented with its source."""
+        return to_toml(self.schema)
 
     # --- history and reports -------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """Keep the state the reports describe: every gap and duplicate, now."""
+        """Keep the state the reports describe: every gap and duplicate, now (on a
+        read-only store or a full disk it is taken, said, and not kept)."""
         cursor = self.store.state("cursor") or {}
         taken = snapshot(
             self.all_gaps(), self.all_duplicates(), rc_id=int(cursor.get("rcid", 0)), at=now()
         )
-        self.store.add_snapshot(taken.at, json.dumps(asdict(taken), ensure_ascii=False))
+        try:
+            self.store.add_snapshot(taken.at, json.dumps(asdict(taken), ensure_ascii=False))
+        except (StoreReadOnly, StoreFull) as exc:
+            log.warning("this snapshot was not kept: %s", exc)
         return taken
 
     def history(self) -> list[Snapshot]:
@@ -471,11 +546,14 @@ class Workspace:
     def report(self) -> ReportData:
         """What `movisync report` shows: takes a fresh snapshot, then gathers history, the
         worst pages and the duplicate clusters."""
-        self.snapshot()
+        taken = self.snapshot()
+        history = self.history()
+        if not history or history[-1].at != taken.at:  # not kept (a read-only store)
+            history.append(taken)
         api = self.store.meta("api")
         index_url = api.rsplit("/", 1)[0] + "/index.php" if api else f"{self.site.server}/index.php"
         return build_report(
-            self.history(),
+            history,
             self.all_gaps(),
             self.all_duplicates(),
             sitename=self.site.sitename,
@@ -551,21 +629,26 @@ class Workspace:
         )
 
     def apply(self, plan: Plan, *, force: bool = False, allow_shrink: bool = False) -> ApplyResult:
-        """Write a plan, recording what was written for hand-edit detection."""
-
-        def remember(done: Applied) -> None:
-            for block in done.blocks:
-                mark = fingerprint(block.text, block.reviewers_write)
-                self.store.set_published(done.title, block.id, mark, done.rev_id, now())
-
+        """Write a plan's blocks into the curated pages as they are now. The plan may
+        only touch movisync's own blocks of its own pages (PlanRejected otherwise); what
+        proves a block is still movisync's is on the wiki (its begin marker)."""
+        owned = {p.title: frozenset({p.block}) for p in self.curated_pages()}
+        check_plan(plan, owned)
         with self.locked():
             return apply_plan(
                 plan,
                 self.wiki,
                 self.store.published(),
                 self.guards(force=force, allow_shrink=allow_shrink),
-                on_applied=remember,
             )
+
+    def save_plan(self, plan: Plan, path: Path) -> None:
+        """Write a plan file for this store's wiki (see :func:`movisync.publish.save_plan`)."""
+        save_plan(plan, path, api=self.store.meta("api") or "", wiki_id=self.site.wiki_id)
+
+    def load_plan(self, path: Path) -> Plan:
+        """Read a plan file made for this store's wiki, unaltered (PlanRejected otherwise)."""
+        return load_plan(path, api=self.store.meta("api") or "", wiki_id=self.site.wiki_id)
 
     def run(
         self,
@@ -673,7 +756,39 @@ class Workspace:
                 checks.append(Check("store", True, f"{self.store.path} belongs to this wiki"))
             except MovisyncError as exc:
                 checks.append(Check("store", False, str(exc)))
+                return checks
+            if self.store.site() is not None:
+                checks += schema_checks(self.schema, self.base_profile)
         return checks
+
+
+def schema_checks(found: Schema, profile: Profile) -> list[Check]:
+    """Where the profile and the wiki's own schema do not fit, one line each."""
+    checks = []
+    templates = {t.key: ", ".join(t.templates) for t in profile.types}
+    for key, template, share in found.mapped:
+        checks.append(
+            Check(
+                f"type {key}",
+                False,
+                f"no page uses {templates[key]}; read onto {template} ({round(100 * share)}% "
+                f"of the fields in common): pin it with templates = [...] in movisync.toml",
+            )
+        )
+    for key, closest in found.unmatched:
+        near = f"; the closest template is {closest}" if closest else ""
+        checks.append(Check(f"type {key}", False, f"no page uses {templates[key]}{near}"))
+    for template, pages in found.untyped:
+        checks.append(
+            Check("types", False, f"{template} structures {pages} pages but belongs to no type")
+        )
+    for form, name in found.form_only:
+        checks.append(
+            Check("forms", False, f"{form}: field {name} is not a parameter of its template")
+        )
+    if not checks:
+        checks.append(Check("schema", True, f"{len(found.profile.types)} page types, all in use"))
+    return checks
 
 
 def _rights_checks(rights: set[str]) -> list[Check]:

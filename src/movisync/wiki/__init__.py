@@ -2,9 +2,10 @@
 typed calls over it (:mod:`.api`)."""
 
 from .api import Cursor, EditResult, EditStatus, PageBatch, PageState, UserInfo, Wiki
-from .client import WikiClient, user_agent
+from .client import TRANSIENT_ERRORS, WikiClient, api_url, user_agent
 
 __all__ = [
+    "TRANSIENT_ERRORS",
     "Cursor",
     "EditResult",
     "EditStatus",
@@ -13,5 +14,6 @@ __all__ = [
     "UserInfo",
     "Wiki",
     "WikiClient",
+    "api_url",
     "user_agent",
 ]

@@ -15,12 +15,17 @@ MediaWiki rules these calls rely on:
   on a page changed since), ``starttimestamp`` (catches a page deleted since),
   ``createonly``/``nocreate`` (creation is explicit), ``assert=bot`` or ``user`` (fails
   when the login was lost) and ``md5`` (guards the text in transit).
+
+Every answer is read defensively: JSON of another shape than these calls expect (a
+proxy's rewrite, another software, a MediaWiki too old) is one :class:`NotAnApi` naming
+the module that answered, never a KeyError, TypeError or AttributeError.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -150,15 +155,17 @@ class Wiki:
             }
         )
         query = result.get("query", {})
-        if not isinstance(query, dict) or "general" not in query:
+        if not isinstance(query, dict) or not isinstance(query.get("general"), dict):
             raise NotAnApi(
                 f"{self.url} answered, but without site information; is it a MediaWiki API?"
             )
-        return from_api(query)
+        with _reading(self.url, "site information (meta=siteinfo)"):
+            return from_api(query)
 
     def userinfo(self) -> UserInfo:
         info = self.client.call({"action": "query", "meta": "userinfo", "uiprop": "rights"})
-        return _user(info["query"]["userinfo"])
+        with _reading(self.url, "who we are (meta=userinfo)"):
+            return _user(_query(info)["userinfo"])
 
     def edit_token(self) -> tuple[str, UserInfo]:
         """A CSRF token and who it is for. Raises LoginFailed when anonymous: movisync
@@ -166,13 +173,16 @@ class Wiki:
         info = self.client.call(
             {"action": "query", "meta": "tokens|userinfo", "uiprop": "rights|groups"}
         )
-        user = _user(info["query"]["userinfo"])
+        with _reading(self.url, "an edit token (meta=tokens|userinfo)"):
+            query = _query(info)
+            user = _user(query["userinfo"])
+            token = _text(_object(query["tokens"], "tokens")["csrftoken"], "csrftoken")
         if user.anon:
             raise LoginFailed(
                 "applying needs a login: set MOVISYNC_USERNAME and MOVISYNC_PASSWORD "
                 "(a bot password from Special:BotPasswords)"
             )
-        return str(info["query"]["tokens"]["csrftoken"]), user
+        return token, user
 
     def login(self, username: str, password: str) -> None:
         """Log in with a bot password (``User@app``, Special:BotPasswords)."""
@@ -184,7 +194,9 @@ class Wiki:
         tested = self.client.call(
             {"action": "query", "titles": title, "prop": "info", "intestactions": "edit"}
         )
-        return all(p.get("actions", {}).get("edit") for p in tested["query"]["pages"])
+        pages = _pages_of(self.url, tested, "prop=info&intestactions")
+        with _reading(self.url, "the rights on a page (intestactions)"):
+            return all(_object(p.get("actions", {}), "actions").get("edit") for p in pages)
 
     # --- pulling -------------------------------------------------------------------------
     def page_batch(
@@ -210,24 +222,30 @@ class Wiki:
         missing: list[str] = []
         cut = False
         more: dict[str, Any] = {"continue": ""}
+        what = "a batch of pages (prop=revisions|links|categories)"
         while True:
             result = self.client.call({**params, **more})
-            for item in _pages_of(self.url, result):
-                if item.get("missing") or item.get("invalid"):
-                    missing.append(item["title"])
-                    continue
-                entry = items.setdefault(item["pageid"], {"links": [], "categories": []})
-                entry.update({k: item[k] for k in ("ns", "title") if k in item})
-                if item.get("revisions"):
-                    entry["revision"] = item["revisions"][0]
-                entry["links"] += [link["title"] for link in item.get("links", [])]
-                entry["categories"] += [c["title"] for c in item.get("categories", [])]
-            following = result.get("continue")
+            with _reading(self.url, what):
+                for item in _pages_of(self.url, result, "prop=revisions"):
+                    if item.get("missing") or item.get("invalid"):
+                        missing.append(_text(item["title"], "title"))
+                        continue
+                    page_id = _number(item["pageid"], "pageid")
+                    entry = items.setdefault(page_id, {"links": [], "categories": []})
+                    entry.update({k: item[k] for k in ("ns", "title") if k in item})
+                    if item.get("revisions"):
+                        entry["revision"] = _array(item["revisions"], "revisions")[0]
+                    entry["links"] += _titles(item.get("links", []), "links")
+                    entry["categories"] += _titles(item.get("categories", []), "categories")
+                following = result.get("continue")
+                if following is not None:
+                    following = _object(following, "continue")
             cut = cut or bool(following and "rvcontinue" in following)
             if not following or set(following) <= {"continue", "gapcontinue"}:
                 break
             more = following
-        pages = [_page(site, page_id, entry) for page_id, entry in items.items()]
+        with _reading(self.url, what):
+            pages = [_page(site, page_id, entry) for page_id, entry in items.items()]
         return PageBatch(pages, missing, following, cut)
 
     def latest_cursor(self, site: SiteInfo) -> Cursor:
@@ -241,15 +259,28 @@ class Wiki:
                 "lelimit": 1,
                 "leprop": "ids|timestamp",
             }
-        )["query"]
-        rc, le = result.get("recentchanges", []), result.get("logevents", [])
-        return Cursor(site.time, rc[0]["rcid"] if rc else 0, le[0]["logid"] if le else 0)
+        )
+        with _reading(self.url, "the latest changes (list=recentchanges|logevents)"):
+            query = _query(result)
+            rc = _array(query.get("recentchanges", []), "recentchanges")
+            le = _array(query.get("logevents", []), "logevents")
+            return Cursor(
+                site.time,
+                _number(rc[0]["rcid"], "rcid") if rc else 0,
+                _number(le[0]["logid"], "logid") if le else 0,
+            )
 
     def changes_since(
         self, cursor: Cursor, namespaces: Iterable[int], now: str
     ) -> tuple[list[str], Cursor]:
         """Titles (in ``namespaces``) edited, created, moved, deleted, restored or
         imported after ``cursor``, and the cursor to start from next time."""
+        with _reading(self.url, "the changes (list=recentchanges|logevents)"):
+            return self._changes_since(cursor, namespaces, now)
+
+    def _changes_since(
+        self, cursor: Cursor, namespaces: Iterable[int], now: str
+    ) -> tuple[list[str], Cursor]:
         titles: set[str] = set()
         rcid, logid = cursor.rcid, cursor.logid
         wanted = set(namespaces)
@@ -267,22 +298,24 @@ class Wiki:
                 "lelimit": "max",
             }
         ):
-            for rc in part.get("recentchanges", []):
-                if rc["rcid"] > cursor.rcid:
-                    rcid = max(rcid, rc["rcid"])
+            for rc in _array(part.get("recentchanges", []), "recentchanges"):
+                number = _number(rc["rcid"], "rcid")
+                if number > cursor.rcid:
+                    rcid = max(rcid, number)
                     if rc["ns"] in wanted:
-                        titles.add(rc["title"])
-            for event in part.get("logevents", []):
-                if event["logid"] <= cursor.logid:
+                        titles.add(_text(rc["title"], "title"))
+            for event in _array(part.get("logevents", []), "logevents"):
+                number = _number(event["logid"], "logid")
+                if number <= cursor.logid:
                     continue
-                logid = max(logid, event["logid"])
+                logid = max(logid, number)
                 if event["type"] in QUIET_LOGS or "title" not in event:
                     continue
                 if event["ns"] in wanted:
-                    titles.add(event["title"])
-                target = event.get("params", {})
+                    titles.add(_text(event["title"], "title"))
+                target = _object(event.get("params", {}), "params")
                 if event["type"] == "move" and target.get("target_ns") in wanted:
-                    titles.add(target["target_title"])
+                    titles.add(_text(target["target_title"], "target_title"))
         return sorted(titles), Cursor(max(cursor.timestamp, now), rcid, logid)
 
     # --- editing -------------------------------------------------------------------------
@@ -300,26 +333,29 @@ class Wiki:
                     "inprop": "protection",
                 }
             )
-            query = result.get("query", {})
-            aliases = {n["to"]: n["from"] for n in query.get("normalized", [])}
-            for page in _pages_of(self.url, result):
-                title = aliases.get(page["title"], page["title"])
-                if page.get("missing") or page.get("invalid"):
-                    states[title] = PageState(title, exists=False)
-                    continue
-                rev = page["revisions"][0]
-                protected = any(
-                    p.get("type") == "edit" and p.get("level") not in ("", "autoconfirmed")
-                    for p in page.get("protection", [])
-                )
-                states[title] = PageState(
-                    title,
-                    exists=True,
-                    text=rev["slots"]["main"].get("content", ""),
-                    rev_id=rev["revid"],
-                    timestamp=rev["timestamp"],
-                    protected=protected,
-                )
+            pages = _pages_of(self.url, result, "prop=revisions|info")
+            with _reading(self.url, "pages to edit (prop=revisions|info)"):
+                normalized = _array(_query(result).get("normalized", []), "normalized")
+                aliases = {n["to"]: n["from"] for n in normalized}
+                for page in pages:
+                    title = _text(page["title"], "title")
+                    title = aliases.get(title, title)
+                    if page.get("missing") or page.get("invalid"):
+                        states[title] = PageState(title, exists=False)
+                        continue
+                    rev = _object(_array(page["revisions"], "revisions")[0], "revision")
+                    protected = any(
+                        p.get("type") == "edit" and p.get("level") not in ("", "autoconfirmed")
+                        for p in _array(page.get("protection", []), "protection")
+                    )
+                    states[title] = PageState(
+                        title,
+                        exists=True,
+                        text=_content(rev),
+                        rev_id=_number(rev["revid"], "revid"),
+                        timestamp=_text(rev["timestamp"], "timestamp"),
+                        protected=protected,
+                    )
         return states
 
     def edit(
@@ -355,7 +391,7 @@ class Wiki:
         else:
             params.update(nocreate="1", baserevid=base_rev, basetimestamp=base_timestamp)
         try:
-            answer = self.client.call(params, post=True)["edit"]
+            result = self.client.call(params, post=True)
         except ApiError as exc:
             if exc.code in ("editconflict", "articleexists"):
                 return EditResult(EditStatus.CONFLICT, detail=exc.info)
@@ -366,38 +402,126 @@ class Wiki:
             if exc.code in ("assertbotfailed", "assertuserfailed"):
                 raise LoginFailed(f"the wiki no longer sees us logged in ({exc.code})") from None
             raise
-        if answer.get("result") != "Success":
-            return EditResult(EditStatus.CONFLICT, detail=f"the wiki answered {answer}")
-        if "nochange" in answer:
-            return EditResult(EditStatus.UNCHANGED, rev_id=base_rev)
-        merged = not create and answer.get("oldrevid") != base_rev
-        return EditResult(EditStatus.SAVED, rev_id=int(answer["newrevid"]), merged=merged)
+        with _reading(self.url, "an edit (action=edit)"):
+            answer = _object(result["edit"], "edit")
+            if answer.get("result") != "Success":
+                return EditResult(EditStatus.CONFLICT, detail=f"the wiki answered {answer}")
+            if "nochange" in answer:
+                return EditResult(EditStatus.UNCHANGED, rev_id=base_rev)
+            merged = not create and answer.get("oldrevid") != base_rev
+            rev_id = _number(answer["newrevid"], "newrevid")
+        return EditResult(EditStatus.SAVED, rev_id=rev_id, merged=merged)
 
 
-def _user(info: Mapping[str, Any]) -> UserInfo:
+def _user(info: Any) -> UserInfo:
+    info = _object(info, "userinfo")
+    rights = _array(info.get("rights", []), "rights")
     return UserInfo(
         name="" if info.get("anon") else str(info.get("name", "")),
         anon=bool(info.get("anon")),
-        rights=frozenset(info.get("rights", [])),
+        rights=frozenset(_text(r, "rights") for r in rights),
     )
 
 
-def _pages_of(url: str, result: Mapping[str, Any]) -> list[dict[str, Any]]:
-    pages = result.get("query", {}).get("pages", [])
+# --- reading answers of an unknown shape ---------------------------------------------------
+class _Shape(Exception):
+    """A value of the answer is not what the module documents."""
+
+
+@contextmanager
+def _reading(url: str, what: str) -> Iterator[None]:
+    """Reads an answer: any wrong shape met inside becomes one NotAnApi naming ``what``."""
+    try:
+        yield
+    except (_Shape, KeyError, IndexError, TypeError, AttributeError, ValueError) as exc:
+        raise NotAnApi(_unknown(url, what, _detail(exc))) from None
+
+
+def _unknown(url: str, what: str, detail: str) -> str:
+    return (
+        f"the wiki at {url} answered {what} in an unknown shape ({detail}); check that the "
+        "URL is a MediaWiki API (1.35 or later, --api or MOVISYNC_API), or try again later"
+    )
+
+
+def _detail(exc: Exception) -> str:
+    if isinstance(exc, KeyError):
+        return f"no {exc.args[0]!r}" if exc.args else "a value is missing"
+    if isinstance(exc, IndexError):
+        return "an empty list"
+    text = str(exc)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _kind(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "text", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def _object(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Shape(f"{name} is {_kind(value)}, not an object")
+    return value
+
+
+def _array(value: Any, name: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise _Shape(f"{name} is {_kind(value)}, not a list")
+    return value
+
+
+def _text(value: Any, name: str) -> str:
+    if not isinstance(value, str):
+        raise _Shape(f"{name} is {_kind(value)}, not text")
+    return value
+
+
+def _number(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _Shape(f"{name} is {_kind(value)}, not a number")
+    return value
+
+
+def _titles(items: Any, name: str) -> list[str]:
+    return [_text(_object(i, name)["title"], "title") for i in _array(items, name)]
+
+
+def _query(result: Mapping[str, Any]) -> dict[str, Any]:
+    return _object(result.get("query", {}), "query")
+
+
+def _content(rev: Mapping[str, Any]) -> str:
+    slots = _object(rev.get("slots", {}), "slots")
+    main = _object(slots.get("main", {}), "slots.main")
+    return _text(main.get("content", ""), "content")
+
+
+def _pages_of(url: str, result: Mapping[str, Any], module: str) -> list[dict[str, Any]]:
+    query = result.get("query", {})
+    if not isinstance(query, dict):
+        raise NotAnApi(_unknown(url, f"a query ({module})", f"query is {_kind(query)}"))
+    pages = query.get("pages", [])
     if not isinstance(pages, list) or not all(isinstance(p, dict) for p in pages):
-        raise NotAnApi(f"{url} answered a query with pages of an unknown shape")
+        raise NotAnApi(
+            f"the wiki at {url} answered a query ({module}) whose pages have an unknown "
+            "shape; check that the URL is a MediaWiki API (1.35 or later, --api or "
+            "MOVISYNC_API), or try again later"
+        )
     return pages
 
 
 def _page(site: SiteInfo, page_id: int, entry: dict[str, Any]) -> Page:
-    rev = entry["revision"]
-    text = rev.get("slots", {}).get("main", {}).get("content", "")
+    if "revision" not in entry:
+        raise _Shape(f"page {entry.get('title', page_id)!r} has no revisions")
+    rev = _object(entry["revision"], "revision")
+    text = _content(rev)
     return Page(
         page_id=page_id,
-        ns=entry["ns"],
-        title=entry["title"],
-        rev_id=rev["revid"],
-        timestamp=rev["timestamp"],
+        ns=_number(entry["ns"], "ns"),
+        title=_text(entry["title"], "title"),
+        rev_id=_number(rev["revid"], "revid"),
+        timestamp=_text(rev["timestamp"], "timestamp"),
         text=text,
         redirect=site.redirect_target(text),
         links=tuple(sorted(set(entry["links"]))),
