@@ -87,6 +87,36 @@ def fresh_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWiki]:
     stop_wiki(folder, port)
 
 
+def corpus_wiki(tmp_path_factory: pytest.TempPathFactory, corpus: Path, offset: int):
+    """A throwaway wiki seeded with another corpus, on a port of its own."""
+    port = 8500 + offset + (os.getpid() % 200) * 2
+    folder = tmp_path_factory.mktemp("corpus-wiki")
+    wiki = start_wiki(folder, port, "--corpus", str(corpus))
+    return wiki, folder, port
+
+
+@pytest.fixture(scope="module")
+def smw_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWiki]:
+    """A wiki seeded with the Semantic MediaWiki + Page Forms corpus (tests/data/smw-corpus)."""
+    wiki, folder, port = corpus_wiki(tmp_path_factory, DATA / "smw-corpus", 0)
+    yield wiki
+    stop_wiki(folder, port)
+
+
+@pytest.fixture(scope="module")
+def renamed_wiki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalWiki]:
+    """A wiki seeded with the sample corpus, every type template and category renamed."""
+    from .corpusfile import PAGE_HEADER
+    from .helpers import renamed_corpus
+
+    corpus = tmp_path_factory.mktemp("renamed-corpus")
+    text = "".join(f"{PAGE_HEADER}{t}\n{x}\n\n" for t, x in renamed_corpus().items())
+    (corpus / "renamed.wiki").write_text(text, encoding="utf-8")
+    wiki, folder, port = corpus_wiki(tmp_path_factory, corpus, 1)
+    yield wiki
+    stop_wiki(folder, port)
+
+
 # --- cassettes (pytest-recording): replayed offline, recorded from the local wiki ---------
 SECRET_PARAMS = ["lgpassword", "lgtoken", "token", "password"]
 TOKEN_VALUE = re.compile(r'("\w*token"\s*:\s*")[^"]*(")')

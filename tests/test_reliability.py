@@ -318,3 +318,37 @@ def test_plan_files_that_are_not_movisyncs_are_refused(tmp_path, monkeypatch):
     forged = {"title": "Accueil", "base_rev": 1, "new_text": "…", "blocks": {}}
     (tmp_path / "plan.json").write_text(json.dumps({"api": "x", "edits": [forged]}))
     one_error_line(cli("apply", "plan.json"), "is not a movisync plan", "nothing was written")
+
+
+@pytest.mark.live
+def test_a_curated_page_deleted_by_an_admin_is_recreated_only_when_asked(published):
+    wiki, settings, _, _, _ = published
+    title = "Movilab:Movisync/Annuaire/Projets"
+    Editor(wiki.client("admin")).delete(title)
+    made = plan_with(settings, "first.sqlite")
+    gone = {s.title: s for s in made.skipped}[title]
+    assert gone.reason == "deleted" and "--recreate" in gone.detail and "Admin" in gone.detail
+    assert title not in {e.title for e in made.edits}
+    with workspace(settings("first.sqlite")) as ws:
+        again = ws.plan(recreate=True)
+        assert title in {e.title for e in again.edits if e.create}
+        done = ws.apply(again, recreate=True)
+    assert title in {a.title for a in done.applied}
+
+
+@pytest.mark.live
+def test_a_store_moves_to_the_same_wiki_at_another_url_and_no_other(local_wiki, tmp_path):
+    store_path = tmp_path / "s.sqlite"
+    with Store(store_path) as store:
+        Workspace(store, wiki=local_wiki.client).pull()
+    other = local_wiki.api.replace("127.0.0.1", "localhost")
+    refused = cli("pull", "--api", other, "--store", str(store_path))
+    one_error_line(refused, "holds pages of", "use another --store")
+    moved = cli("status", "--store", str(store_path), "--rebind", other)
+    assert moved.exit_code == 0 and f"Rebound {store_path} to {other}" in moved.stderr
+    assert cli("pull", "--api", other, "--store", str(store_path)).exit_code == 0
+    with Store(store_path) as store:
+        assert store.meta("api") == other
+        store.db.execute("UPDATE meta SET value = 'autre' WHERE key = 'wiki_id'")
+    back = cli("status", "--store", str(store_path), "--rebind", local_wiki.api)
+    one_error_line(back, "is the wiki 'movilab', not 'autre'", "not rebound")

@@ -8,6 +8,7 @@ import tomllib
 import pytest
 
 from movisync.profile import load_profile, profile_from_data
+from movisync.store import Store
 from movisync.workspace import Workspace
 
 from .helpers import (
@@ -121,3 +122,25 @@ def test_the_user_configuration_outranks_the_wiki(tmp_path) -> None:
     assert not duration.required and duration.sources["required"] == "movisync.toml"
     assert ("Réparer un grille-pain", "missing_field", "Durée") not in gaps
     assert ("Imprimer un support de téléphone", "missing_field", "Titre") in gaps
+
+
+@pytest.mark.live
+def test_a_live_smw_wiki_reads_to_its_labels(smw_wiki, tmp_path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        ws = Workspace(store, wiki=smw_wiki.client)
+        pulled = ws.pull()
+        assert store.page("MediaWiki:Smw allows list Niveaux") is not None  # the lists too
+        found = found_gaps(ws.gaps())
+    expected = expected_gaps(SMW_LABELS)
+    assert found - expected == set(), "found but not labelled"
+    assert expected - found == set(), "labelled but not found"
+    assert pulled.kind == "full"
+
+
+@pytest.mark.live
+def test_a_live_wiki_whose_names_differ_reads_as_the_original(renamed_wiki, tmp_path) -> None:
+    with Store(tmp_path / "s.sqlite") as store:
+        ws = Workspace(store, wiki=renamed_wiki.client)
+        ws.pull()
+        assert found_gaps(ws.gaps()) == expected_gaps()
+        assert ws.profile.type("evenement").templates[0] == "Rencontre"

@@ -207,6 +207,9 @@ def publish_options(command: F) -> F:
     command = click.option(
         "--force", is_flag=True, help="Overwrite blocks edited by hand since movisync wrote them."
     )(command)
+    command = click.option(
+        "--recreate", is_flag=True, help="Create again the curated pages someone deleted."
+    )(command)
     return click.option(
         "--allow-shrink", is_flag=True, help="Allow a block to lose more than the max_shrink share."
     )(command)
@@ -429,20 +432,22 @@ def show_plan(lines: Sequence[str]) -> None:
 @click.option("--apply", "apply_now", is_flag=True, help="Apply the plan right away.")
 @publish_options
 def plan_command(
-    settings: Settings, output: Path | None, apply_now: bool, force: bool, allow_shrink: bool
+    settings: Settings,
+    output: Path | None,
+    apply_now: bool,
+    force: bool,
+    allow_shrink: bool,
+    recreate: bool,
 ) -> None:
     """Render the curated pages and show, per page, the diff and the edit summary."""
     with workspace(settings) as ws:
-        made = ws.plan(force=force, allow_shrink=allow_shrink)
+        options = {"force": force, "allow_shrink": allow_shrink, "recreate": recreate}
+        made = ws.plan(**options)
         show_plan(views.plan_lines(made))
         say(views.skipped_lines(made))
         if output is not None:
             ws.save_plan(made, output)
-        result = (
-            ws.apply(made, force=force, allow_shrink=allow_shrink)
-            if apply_now and made.edits
-            else None
-        )
+        result = ws.apply(made, **options) if apply_now and made.edits else None
     if result is not None:
         say(views.applied_lines(result))
     if made.skipped or (result and (result.skipped or result.stopped)):
@@ -453,10 +458,13 @@ def plan_command(
 @wiki_options
 @click.argument("plan_file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @publish_options
-def apply_command(settings: Settings, plan_file: Path, force: bool, allow_shrink: bool) -> None:
+def apply_command(
+    settings: Settings, plan_file: Path, force: bool, allow_shrink: bool, recreate: bool
+) -> None:
     """Write exactly a saved plan, re-checking each page's base revision first."""
     with workspace(settings) as ws:
-        result = ws.apply(ws.load_plan(plan_file), force=force, allow_shrink=allow_shrink)
+        made = ws.load_plan(plan_file)
+        result = ws.apply(made, force=force, allow_shrink=allow_shrink, recreate=recreate)
     say(views.applied_lines(result))
     if result.skipped or result.stopped:
         raise SystemExit(ExitCode.SKIPPED)
@@ -483,11 +491,18 @@ def run_command(
     diff: bool,
     force: bool,
     allow_shrink: bool,
+    recreate: bool,
 ) -> None:
     """The scheduled job: incremental pull, gaps, duplicates, plan, and apply with --apply."""
     failing = fail_kinds(fail_on)
     with workspace(settings, existing=False) as ws:
-        done = ws.run(apply=apply_now, fail_on=failing, force=force, allow_shrink=allow_shrink)
+        done = ws.run(
+            apply=apply_now,
+            fail_on=failing,
+            force=force,
+            allow_shrink=allow_shrink,
+            recreate=recreate,
+        )
     say([views.pull_line(done.pull)])
     show_plan(views.plan_lines(done.plan) if diff else views.plan_summary_lines(done.plan))
     say(views.skipped_lines(done.plan))

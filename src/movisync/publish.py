@@ -55,6 +55,7 @@ class SkipReason(StrEnum):
     PROTECTED = "protected"
     CONFLICT = "conflict"
     MISSING = "missing"
+    DELETED = "deleted"
     BUDGET = "budget"
 
 
@@ -67,6 +68,7 @@ LABELS: Mapping[SkipReason, str] = {
     SkipReason.PROTECTED: "protected",
     SkipReason.CONFLICT: "kept changing while we wrote",
     SkipReason.MISSING: "deleted since the plan",
+    SkipReason.DELETED: "deleted on the wiki: recreated only when asked",
     SkipReason.BUDGET: "over the edit budget",
 }
 """Each skip reason in words (a test proves it whole)."""
@@ -377,6 +379,21 @@ class Guards:
     force: bool = False
     allow_shrink: bool = False
     max_shrink: float = 0.5
+    recreate: bool = False
+    """Create again a curated page someone deleted."""
+
+
+def deleted_skip(wiki: Wiki, title: str) -> Skip | None:
+    """A missing curated page that someone deleted is not created again unasked."""
+    found = wiki.deletion(title)
+    if found is None:
+        return None
+    user, when = found
+    return Skip(
+        title,
+        SkipReason.DELETED,
+        f"deleted by {user} on {when[:10]}: not recreated (use --recreate to create it again)",
+    )
 
 
 def check_plan(plan: Plan, owned: Mapping[str, frozenset[str]]) -> None:
@@ -453,6 +470,8 @@ def _apply_one(
         state = wiki.read_pages([edit.title])[edit.title]
         if not edit.create and not state.exists:
             return Skip(edit.title, SkipReason.MISSING, "the page was deleted since the plan")
+        if not state.exists and not guards.recreate and (gone := deleted_skip(wiki, edit.title)):
+            return gone
         result = render_into(
             state,
             edit.blocks,

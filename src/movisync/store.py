@@ -399,9 +399,16 @@ class Store:
         self.db.execute("DELETE FROM records WHERE page_id = ?", (page_id,))
         self.db.execute("DELETE FROM pages WHERE page_id = ?", (page_id,))
 
-    def sweep(self, *, namespaces: Iterable[int], seen_before: int) -> int:
-        """Delete pages of these namespaces not seen since the pull numbered
-        ``seen_before`` began (they were deleted on the wiki). Call inside a transaction."""
+    def sweep(
+        self,
+        *,
+        namespaces: Iterable[int],
+        seen_before: int,
+        prefixes: Iterable[tuple[int, str]] = (),
+    ) -> int:
+        """Delete pages of these namespaces (and of these namespaces' titles starting with
+        a prefix) not seen since the pull numbered ``seen_before`` began (they were deleted
+        on the wiki). Call inside a transaction."""
         marks = ",".join("?" * len(ns := list(namespaces)))
         stale = [
             row[0]
@@ -409,6 +416,15 @@ class Store:
                 f"SELECT page_id FROM pages WHERE ns IN ({marks}) AND seen < ?", (*ns, seen_before)
             )
         ]
+        for ns_id, prefix in prefixes:
+            stale += [
+                row[0]
+                for row in self.db.execute(
+                    "SELECT page_id, title FROM pages WHERE ns = ? AND seen < ?",
+                    (ns_id, seen_before),
+                )
+                if row[1].split(":", 1)[-1].startswith(prefix)
+            ]
         for page_id in stale:
             self._delete(page_id)
         return len(stale)

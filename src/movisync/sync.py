@@ -82,6 +82,18 @@ def pull_namespaces(site: SiteInfo, chosen: Iterable[int] | None) -> tuple[int, 
     )
 
 
+SMW_PAGES = (MEDIAWIKI, "Smw allows")
+"""The interface messages Semantic MediaWiki keeps allowed-value lists and patterns in:
+the only pages of the MediaWiki namespace a pull needs."""
+
+
+def pull_prefixes(site: SiteInfo, chosen: Iterable[int] | None) -> tuple[tuple[int, str], ...]:
+    """Parts of namespaces to pull: (namespace, title prefix) — Semantic MediaWiki's
+    lists, when the wiki has its property namespace and the namespaces were not chosen."""
+    has_smw = any(site.role(ns.id) == "property" for ns in site.namespaces)
+    return (SMW_PAGES,) if chosen is None and has_smw else ()
+
+
 def pull(
     store: Store,
     wiki: Wiki,
@@ -106,7 +118,8 @@ def pull(
     store.bind(api=wiki.url, wiki_id=site.wiki_id)
     store.save_site(site)
     chosen = pull_namespaces(site, namespaces)
-    run = _Run(store, wiki, site, chosen, progress, batch, links)
+    prefixes = pull_prefixes(site, namespaces)
+    run = _Run(store, wiki, site, chosen, prefixes, progress, batch, links)
     note = ""
     pending = store.state("full")
     if pending is not None and tuple(pending["namespaces"]) != chosen:
@@ -192,12 +205,14 @@ class _Run:
         wiki: Wiki,
         site: SiteInfo,
         namespaces: tuple[int, ...],
+        prefixes: tuple[tuple[int, str], ...],
         progress: ProgressCallback | None,
         batch: int | None,
         links: bool = True,
     ) -> None:
         self.store, self.wiki, self.site = store, wiki, site
         self.namespaces = namespaces
+        self.prefixes = prefixes
         self.progress = progress
         self.max_batch = batch or (HIGH_BATCH if "apihighlimits" in site.rights else BATCH)
         self.links = links
@@ -214,6 +229,7 @@ class _Run:
             state = {
                 "gen": (self.store.state("gen") or 0) + 1,
                 "namespaces": self.namespaces,
+                "prefixes": [list(p) for p in self.prefixes],
                 "index": 0,
                 "continue": None,
                 "limit": self.max_batch,
@@ -223,6 +239,7 @@ class _Run:
             with self.store.transaction():
                 self.store.set_state("full", state)
         namespaces: list[int] = state["namespaces"]
+        prefixes = [tuple(p) for p in state.get("prefixes", [])]
         self.stored = 0
         for position in self.prefetch(self.positions(state)):
             batch: PageBatch = position.pop("batch")
@@ -233,21 +250,31 @@ class _Run:
             self.stored += len(batch.pages)
             self.report("full", self.site.page_count or None)
         with self.store.transaction():
-            deleted = self.store.sweep(namespaces=namespaces, seen_before=state["gen"])
+            deleted = self.store.sweep(
+                namespaces=namespaces, prefixes=prefixes, seen_before=state["gen"]
+            )
             self.store.set_state("full", None)
             self.store.set_state("incremental", None)
             self.store.set_state("gen", state["gen"])
             self.store.set_state("cursor", state["cursor"])
             self.store.set_state("namespaces", namespaces)
+            self.store.set_state("prefixes", [list(p) for p in prefixes])
         return Changes(**state["changes"]) + Changes(deleted=deleted)
 
     def positions(self, state: dict[str, Any]) -> Iterator[dict[str, Any]]:
         """The full pull's batches in order, each with the position to resume after it."""
         index, cont, limit = state["index"], state["continue"], state["limit"]
-        namespaces = state["namespaces"]
-        while index < len(namespaces):
+        units = [(ns, None) for ns in state["namespaces"]]
+        units += [(ns, prefix) for ns, prefix in state.get("prefixes", [])]
+        while index < len(units):
+            namespace, prefix = units[index]
             batch = self.wiki.page_batch(
-                self.site, namespace=namespaces[index], limit=limit, cont=cont, links=self.links
+                self.site,
+                namespace=namespace,
+                limit=limit,
+                cont=cont,
+                links=self.links,
+                prefix=prefix,
             )
             if batch.cut:  # the result size cap cut this batch: ask for fewer pages
                 limit = max(1, limit // 2)
@@ -299,7 +326,10 @@ class _Run:
         state = self.store.state("incremental")
         if state is None:
             titles, cursor = self.wiki.changes_since(
-                Cursor(**self.store.state("cursor")), self.namespaces, self.site.time
+                Cursor(**self.store.state("cursor")),
+                self.namespaces,
+                self.site.time,
+                {ns: prefix for ns, prefix in self.prefixes},
             )
             state = {"titles": titles, "cursor": asdict(cursor), "changes": asdict(Changes())}
             with self.store.transaction():

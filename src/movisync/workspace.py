@@ -47,6 +47,7 @@ from .publish import (
     apply_plan,
     block_content,
     check_plan,
+    deleted_skip,
     load_plan,
     make_plan,
     save_plan,
@@ -585,10 +586,23 @@ class Workspace:
                 self.reject_pair(*pair, source="wiki")
         return verdicts
 
-    def plan(self, *, force: bool = False, allow_shrink: bool = False) -> Plan:
-        """Render every curated page and diff it against the wiki. Nothing is written."""
+    def plan(
+        self, *, force: bool = False, allow_shrink: bool = False, recreate: bool = False
+    ) -> Plan:
+        """Render every curated page and diff it against the wiki. Nothing is written. A
+        curated page someone deleted is skipped (and said) unless ``recreate``."""
         pages = self.curated_pages()
         states = self.wiki.read_pages(sorted({p.title for p in pages}))
+        gone = (
+            []
+            if recreate
+            else [
+                skip
+                for title, state in sorted(states.items())
+                if not state.exists and (skip := deleted_skip(self.wiki, title))
+            ]
+        )
+        kept = [p for p in pages if p.title not in {s.title for s in gone}]
         review = curated.review_page(pages)
         state = states.get(review.title)
         verdicts = self._verdicts(review, state.text if state and state.exists else None)
@@ -606,8 +620,8 @@ class Workspace:
             f"{sum(1 for r in found.records if r.type == t.key)} {t.plural.lower()}"
             for t in self.profile.types
         )
-        return make_plan(
-            curated.render_pages(pages, found),
+        made = make_plan(
+            curated.render_pages(kept, found),
             states,
             self.store.published(),
             force=force,
@@ -616,9 +630,13 @@ class Workspace:
             user=self.wiki.userinfo().name,
             summary=f"{self.profile.words.summary} ({counts})",
         )
+        return replace(made, skipped=made.skipped + tuple(gone))
 
-    def guards(self, *, force: bool = False, allow_shrink: bool = False) -> Guards:
+    def guards(
+        self, *, force: bool = False, allow_shrink: bool = False, recreate: bool = False
+    ) -> Guards:
         return Guards(
+            recreate=recreate,
             stop_page=self.stop_page,
             stop_words=self.profile.words.stop_words,
             throttle=self.publishing.throttle,
@@ -628,7 +646,14 @@ class Workspace:
             max_shrink=self.publishing.max_shrink,
         )
 
-    def apply(self, plan: Plan, *, force: bool = False, allow_shrink: bool = False) -> ApplyResult:
+    def apply(
+        self,
+        plan: Plan,
+        *,
+        force: bool = False,
+        allow_shrink: bool = False,
+        recreate: bool = False,
+    ) -> ApplyResult:
         """Write a plan's blocks into the curated pages as they are now. The plan may
         only touch movisync's own blocks of its own pages (PlanRejected otherwise); what
         proves a block is still movisync's is on the wiki (its begin marker)."""
@@ -639,7 +664,7 @@ class Workspace:
                 plan,
                 self.wiki,
                 self.store.published(),
-                self.guards(force=force, allow_shrink=allow_shrink),
+                self.guards(force=force, allow_shrink=allow_shrink, recreate=recreate),
             )
 
     def save_plan(self, plan: Plan, path: Path) -> None:
@@ -657,6 +682,7 @@ class Workspace:
         fail_on: Collection[str] = (),
         force: bool = False,
         allow_shrink: bool = False,
+        recreate: bool = False,
         progress: ProgressCallback | None = None,
     ) -> RunResult:
         """The scheduled job: incremental pull, verdicts read back, gaps, duplicates, a
@@ -664,10 +690,10 @@ class Workspace:
         fail = {GapKind(k) for k in fail_on}
         with self.locked():
             pulled = self.pull(progress=progress)
-            made = self.plan(force=force, allow_shrink=allow_shrink)
+            made = self.plan(force=force, allow_shrink=allow_shrink, recreate=recreate)
             self.snapshot()
             result = (
-                self.apply(made, force=force, allow_shrink=allow_shrink)
+                self.apply(made, force=force, allow_shrink=allow_shrink, recreate=recreate)
                 if apply and made.edits
                 else None
             )

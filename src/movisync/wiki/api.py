@@ -198,6 +198,28 @@ class Wiki:
         with _reading(self.url, "the rights on a page (intestactions)"):
             return all(_object(p.get("actions", {}), "actions").get("edit") for p in pages)
 
+    def deletion(self, title: str) -> tuple[str, str] | None:
+        """Who deleted a page that does not exist, and when (its last deletion in the
+        log), or None when it was never deleted."""
+        result = self.client.call(
+            {
+                "action": "query",
+                "list": "logevents",
+                "letype": "delete",
+                "letitle": title,
+                "lelimit": 1,
+                "leprop": "user|timestamp|type",
+            }
+        )
+        with _reading(self.url, "the deletion log (list=logevents)"):
+            events = _array(
+                _object(result.get("query", {}), "query").get("logevents", []), "logevents"
+            )
+            for event in events:
+                if _object(event, "logevent").get("action", "delete") == "delete":
+                    return str(event.get("user", "?")), str(event.get("timestamp", ""))
+        return None
+
     # --- pulling -------------------------------------------------------------------------
     def page_batch(
         self,
@@ -208,15 +230,18 @@ class Wiki:
         cont: Mapping[str, Any] | None = None,
         titles: Sequence[str] = (),
         links: bool = True,
+        prefix: str | None = None,
     ) -> PageBatch:
         """One batch of pages with their latest revision (and, with ``links``, the wiki's
-        link and category tables): the next ``limit`` pages of ``namespace`` after
-        ``cont``, or the pages named by ``titles``."""
+        link and category tables): the next ``limit`` pages of ``namespace`` (whose title
+        starts with ``prefix``, if given) after ``cont``, or the pages named by ``titles``."""
         params: dict[str, Any] = dict(PAGE_PROPS if links else TEXT_PROPS)
         if titles:
             params["titles"] = "|".join(titles)
         else:
             params.update(generator="allpages", gapnamespace=namespace, gaplimit=limit)
+            if prefix:
+                params["gapprefix"] = prefix
             params.update(cont or {})
         items: dict[int, dict[str, Any]] = {}
         missing: list[str] = []
@@ -271,19 +296,31 @@ class Wiki:
             )
 
     def changes_since(
-        self, cursor: Cursor, namespaces: Iterable[int], now: str
+        self,
+        cursor: Cursor,
+        namespaces: Iterable[int],
+        now: str,
+        prefixes: Mapping[int, str] | None = None,
     ) -> tuple[list[str], Cursor]:
-        """Titles (in ``namespaces``) edited, created, moved, deleted, restored or
-        imported after ``cursor``, and the cursor to start from next time."""
+        """Titles (in ``namespaces``, or in a namespace of ``prefixes`` starting with its
+        prefix) edited, created, moved, deleted, restored or imported after ``cursor``,
+        and the cursor to start from next time."""
         with _reading(self.url, "the changes (list=recentchanges|logevents)"):
-            return self._changes_since(cursor, namespaces, now)
+            return self._changes_since(cursor, namespaces, now, prefixes or {})
 
     def _changes_since(
-        self, cursor: Cursor, namespaces: Iterable[int], now: str
+        self, cursor: Cursor, namespaces: Iterable[int], now: str, prefixes: Mapping[int, str]
     ) -> tuple[list[str], Cursor]:
         titles: set[str] = set()
         rcid, logid = cursor.rcid, cursor.logid
-        wanted = set(namespaces)
+        whole = set(namespaces)
+
+        def wanted(ns: object, title: str) -> bool:
+            prefix = prefixes.get(ns) if isinstance(ns, int) else None
+            return ns in whole or (
+                prefix is not None and title.split(":", 1)[-1].startswith(prefix)
+            )
+
         for part in self.client.query(
             {
                 "list": "recentchanges|logevents",
@@ -302,8 +339,8 @@ class Wiki:
                 number = _number(rc["rcid"], "rcid")
                 if number > cursor.rcid:
                     rcid = max(rcid, number)
-                    if rc["ns"] in wanted:
-                        titles.add(_text(rc["title"], "title"))
+                    if wanted(rc["ns"], title := _text(rc["title"], "title")):
+                        titles.add(title)
             for event in _array(part.get("logevents", []), "logevents"):
                 number = _number(event["logid"], "logid")
                 if number <= cursor.logid:
@@ -311,11 +348,12 @@ class Wiki:
                 logid = max(logid, number)
                 if event["type"] in QUIET_LOGS or "title" not in event:
                     continue
-                if event["ns"] in wanted:
-                    titles.add(_text(event["title"], "title"))
+                if wanted(event["ns"], title := _text(event["title"], "title")):
+                    titles.add(title)
                 target = _object(event.get("params", {}), "params")
-                if event["type"] == "move" and target.get("target_ns") in wanted:
-                    titles.add(_text(target["target_title"], "target_title"))
+                moved = target.get("target_title", "")
+                if event["type"] == "move" and wanted(target.get("target_ns"), str(moved)):
+                    titles.add(_text(moved, "target_title"))
         return sorted(titles), Cursor(max(cursor.timestamp, now), rcid, logid)
 
     # --- editing -------------------------------------------------------------------------
