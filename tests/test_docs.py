@@ -60,3 +60,17 @@ def test_the_readme_library_example_runs(tmp_path, monkeypatch) -> None:
     assert "Fablab des Trois Rivières invalid_value Theme" in printed
     kinds = [f" {k} " for k in movisync.GapKind]
     assert printed and all(any(k in f" {line} " for k in kinds) for line in printed)
+
+
+def test_every_test_the_reliability_table_names_exists() -> None:
+    section = README.split("## Reliability", 1)[1].split("\n## ", 1)[0]
+    named, last = [], ""
+    for ref in re.findall(r"`((?:test_\w+|…)(?:::(?:…|\w+))+)`", section):
+        module, *_, test = ref.split("::")
+        last = last if module == "…" else module
+        named.append((last, test))
+    assert len(named) > 30
+    here = Path(__file__).resolve().parent
+    for module, test in named:
+        source = (here / f"{module}.py").read_text(encoding="utf-8")
+        assert re.search(rf"def {test}\(", source), f"{module}::{test} is not a test"

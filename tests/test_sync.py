@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from movisync.dump import load_dump
-from movisync.errors import DumpError, StoreWikiMismatch
+from movisync.errors import ConfigError, DumpError, StoreWikiMismatch
 from movisync.store import Store
 from movisync.sync import pull
 
@@ -182,6 +182,36 @@ def test_an_interrupted_pull_is_resumed_and_ends_like_an_uninterrupted_one(
     with Store(tmp_path / "whole.sqlite") as whole:
         pull(whole, local_wiki.client())
     assert snapshot(store) == snapshot(tmp_path / "whole.sqlite")
+
+
+class Interrupt(Exception):
+    pass
+
+
+def test_an_interrupted_pull_restarts_with_the_namespaces_configured_now(local_wiki, tmp_path):
+    path = tmp_path / "s.sqlite"
+    with Store(path) as store, pytest.raises(ConfigError, match="99 do not exist"):
+        pull(store, local_wiki.client(), namespaces=(0, 99))
+    assert not path.exists() or snapshot(path) == set()
+
+    def stop_after_a_batch(*_: object) -> None:
+        raise Interrupt
+
+    with Store(path) as store:
+        with pytest.raises(Interrupt):
+            pull(store, local_wiki.client(), namespaces=(0,), batch=3, progress=stop_after_a_batch)
+        assert store.state("full")["namespaces"] == [0]
+        summary = pull(store, local_wiki.client())
+    assert summary.kind == "full" and not summary.resumed
+    assert "namespaces to pull changed" in summary.note
+    with Store(tmp_path / "whole.sqlite") as whole:
+        pull(whole, local_wiki.client())
+    assert snapshot(path) == snapshot(tmp_path / "whole.sqlite")
+
+    with Store(path) as store:  # a store pulled for fewer namespaces grows with the list
+        pull(store, local_wiki.client(), namespaces=(0,), full=True)
+        grown = pull(store, local_wiki.client())
+    assert grown.kind == "full" and "namespaces were added" in grown.note
 
 
 def test_a_dump_loads_the_same_pages_as_the_api(local_wiki, tmp_path):

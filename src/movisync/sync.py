@@ -115,10 +115,10 @@ def pull(
     """
     started, first_request = time.monotonic(), wiki.requests
     site = wiki.siteinfo()
-    store.bind(api=wiki.url, wiki_id=site.wiki_id)
-    store.save_site(site)
     chosen = pull_namespaces(site, namespaces)
     prefixes = pull_prefixes(site, namespaces)
+    store.bind(api=wiki.url, wiki_id=site.wiki_id)
+    store.save_site(site)
     run = _Run(store, wiki, site, chosen, prefixes, progress, batch, links)
     note = ""
     pending = store.state("full")
