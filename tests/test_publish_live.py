@@ -156,7 +156,7 @@ def test_6_verdicts_are_read_back_from_the_review_page(setup):
     human.edit(REVIEW, text.replace(row, row.rstrip() + " pas un doublon"))
     made, _ = plan_and_apply(settings)
     with Store(settings.store) as store:
-        rejected = [(a, b, source) for a, b, source, _ in store.not_duplicates()]
+        rejected = [(v.a, v.b, v.source) for v in store.verdicts() if not v.duplicate]
     assert ("La Myne", "LaMyne", "wiki") in rejected
     assert "[[:LaMyne]]" not in block_content(text_of(wiki, REVIEW), "duplicates")
     assert REVIEW not in {s.title for s in made.skipped}

@@ -218,11 +218,9 @@ def test_a_full_disk_stores_nothing_half_and_gaps_still_answer(small_disk, caplo
         ws.snapshot()
         assert "snapshot was not kept" in caplog.text
         with pytest.raises(StoreFull, match="nothing of this step was stored"):
-            ws.reject_pair("La Myne", "LaMyne")
+            ws.set_verdict("La Myne", "LaMyne", False)
         (small_disk / "filler").unlink()
-        assert store.not_duplicates() == [] and len(Workspace(store).gaps().gaps) == len(
-            report.gaps
-        )
+        assert store.verdicts() == [] and len(Workspace(store).gaps().gaps) == len(report.gaps)
 
 
 def test_a_report_on_a_full_disk_keeps_the_previous_one(tmp_path, small_disk, monkeypatch):
@@ -309,7 +307,7 @@ def test_a_store_refuses_writes_when_read_only(tmp_path):
     with Store(tmp_path / "s.sqlite") as store:
         store.writable = False
         with pytest.raises(StoreReadOnly, match="make the file and its folder writable"):
-            store.set_not_duplicate("A", "B", source="t", added="x")
+            store.set_verdict("A", "B", False, source="t", added="x")
 
 
 def test_plan_files_that_are_not_movisyncs_are_refused(tmp_path, monkeypatch):

@@ -57,9 +57,9 @@ def test_plain_words_stay_readable() -> None:
 def test_verdicts_written_by_reviewers_are_read_back() -> None:
     report = DupeReport(
         pairs=(
-            Pair("A", "B", 90, ("title 90",)),
-            Pair("C", "D", 85, ("x",)),
-            Pair("E", "F", 80, ("y",)),
+            Pair("A", "B", 0.90, (), ("title 90",)),
+            Pair("C", "D", 0.85, (), ("x",)),
+            Pair("E", "F", 0.80, (), ("y",)),
         ),
         clusters=(),
         merges=(),

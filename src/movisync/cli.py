@@ -376,7 +376,15 @@ def schema_command(
     "--threshold",
     type=click.IntRange(0, 100),
     default=None,
-    help="Report pairs scoring at least this (0-100) [default: the profile's, 80].",
+    help="Report pairs whose match probability is at least this, in percent "
+    "[default: the profile's, 50].",
+)
+@click.option(
+    "--explain",
+    nargs=2,
+    metavar="PAGE_A PAGE_B",
+    default=None,
+    help="Compare two pages under the learned model and print each comparison's weight.",
 )
 @click.option("--clusters", is_flag=True, help="List groups of pages joined by pairs instead.")
 @click.option(
@@ -389,11 +397,20 @@ def dupes_command(
     settings: Settings,
     types: tuple[str, ...],
     threshold: int | None,
+    explain: tuple[str, str] | None,
     clusters: bool,
     merges: bool,
     output_format: str,
 ) -> None:
-    """Find pages that document the same thing twice, each pair with its reasons."""
+    """Find pages that document the same thing twice, each pair with its match
+    probability and its reasons (a model learned from the wiki itself; verdicts teach
+    it)."""
+    if explain:
+        with workspace(settings) as ws:
+            pair, prior = ws.explain_pair(*explain)
+        emit(*views.explanation(pair), output_format)
+        say([views.explanation_line(pair, prior)])
+        return
     with workspace(settings) as ws:
         found = ws.duplicates(types=split(types), threshold=threshold)
     view = views.clusters if clusters else views.merges if merges else views.pairs
@@ -407,10 +424,24 @@ def dupes_command(
 @click.argument("page_b")
 @click.option("--remove", is_flag=True, help="Take the verdict back.")
 def not_duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool) -> None:
-    """Record that two pages are not duplicates: `movisync dupes` stops reporting them."""
+    """Record that two pages are not duplicates: `movisync dupes` stops reporting them
+    (and learns from it)."""
     with workspace(settings) as ws:
-        ws.reject_pair(page_a, page_b, remove=remove)
+        ws.set_verdict(page_a, page_b, None if remove else False)
     say([f"{page_a} / {page_b}: {'no longer marked' if remove else 'marked'} as not duplicates"])
+
+
+@main.command("duplicate")
+@wiki_options
+@click.argument("page_a")
+@click.argument("page_b")
+@click.option("--remove", is_flag=True, help="Take the verdict back.")
+def duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool) -> None:
+    """Record that two pages document the same thing: `movisync dupes` always reports
+    them (until one becomes a redirect) and learns from it."""
+    with workspace(settings) as ws:
+        ws.set_verdict(page_a, page_b, None if remove else True)
+    say([f"{page_a} / {page_b}: {'no longer marked' if remove else 'marked'} as duplicates"])
 
 
 def show_plan(lines: Sequence[str]) -> None:

@@ -1,36 +1,51 @@
-"""Near-duplicate pages: block, score, explain. Pure: records in, pairs out.
+"""Near-duplicate pages: block, compare, learn, explain. Pure: records in, pairs out.
 
 Record-linkage practice: never compare all pairs. Pages are first put in blocks by cheap
 keys (rare title words and their one-letter deletions, the title without spaces or
-without one of its words, website host, e-mail, map cell, dates); pages also meet on the
-rarest hashes of their body sketches. Only pages that meet are scored. A score starts
-from how close the normalised titles are (rapidfuzz) and the evidence decides: agreement
-on website, e-mail, coordinates or town, and long shared passages, count for; another
-town, far-apart coordinates, another year or number, a subpage relation or another name
-("Le Garage" / "La Grange") count against. A title alone is never enough: it needs a
-second agreeing fact.
+without one of its words, website host, e-mail, phone, street address, map cell, dates);
+pages also meet on the rarest hashes of their body sketches. Only pages that meet are
+compared.
+
+Each candidate pair is compared on every kind of evidence a page may give (title, shared
+text, website, e-mail, phone, street address, town and postcode, coordinates, dates, the
+title's qualifier, the page type), each comparison giving a level; a Fellegi–Sunter model
+(:mod:`movisync.linkage`) learns from the wiki itself how much each level says, and gives
+each pair its match probability. No weight is set by hand. The wiki's verdicts (the review
+page's « doublon » / « pas un doublon », the not-a-duplicate list) are labels: they refine
+the model and stay final for their own pair.
+
+Hard rules only where they are definitions: a page and its own subpages (or two subpages of
+one page) are two pages; titles whose years or edition numbers differ are two editions;
+redirects are not content.
 
 Titles are normalised for French: NFKC, accents and case folded, apostrophes, quotes and
 hyphens as spaces, "tiers lieu(x)" spellings and configured synonyms ("outillothèque" →
 "bricotheque") made one word, articles and filler words dropped for comparison.
+Identifiers are read wherever they are: the fields the schema types as url, e-mail, phone,
+coordinates or date, place fields read as street address, postcode and towns, and the
+phones, e-mails, websites and street addresses anywhere in the text
+(:mod:`movisync.identifiers`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, utils
 from rapidfuzz.distance import OSA
 
+from .identifiers import read_place, same_address, street_of
+from .kinds import MONTH_NUMBERS, distance_m, email_key, host, parse_day, phone_key
 from .kinds import coordinates as read_coordinates
-from .kinds import distance_m, email_key, host, parse_day
+from .linkage import NULL, Comparison, Labels, Model, Session, Vector, Weight, learn, value_counts
 from .profile import Profile
 from .records import Record, paused_gc
 from .text import fold_words
@@ -39,25 +54,66 @@ MIN_SKETCH = 16
 """Fewer distinct 4-word shingles than this: the body is too short to compare."""
 MAX_BLOCK = 50
 """A block bigger than this (a common word) gives no useful candidates and is skipped."""
-ALIKE = 60
-"""A title score from which two names are loosely alike ("Le Sou de la Vallée" /
-"Monnaie locale de la vallée"). Some shared text, or the same dates, in the same place
-make a pair only with alike names or a shared contact (website, e-mail)."""
 BODY_FLOOR = 0.15
-"""Less body shared than this is a few common phrases: no evidence."""
+"""Less body shared than this is a few common phrases: the same as none."""
 BODY_KEYS = 8
 """Sketch hashes per page used for blocking on text."""
 GEO_CELL = (0.006, 0.009)
 """Degrees of latitude and longitude. Two points less than half a cell apart on both
 axes (333 m north-south; east-west 315 m at Dunkirk, more further south) share a cell of
 one of the four grids shifted by half a cell: places 300 m apart always meet."""
+RANDOM_PAIRS = 50_000
+"""Pairs drawn at random to measure u (every pair when there are fewer)."""
+PLACE_FIELDS = ("location", "lieu", "ville", "commune", "localisation", "adresse", "address")
+"""Field names read as a place (address, postcode, towns) on any wiki, besides the
+profile's town fields and fields of kind ``address``."""
+
+COMPARISONS = (
+    Comparison(
+        "title",
+        ("same", "glued", "typo", "most words", "half the words", "some words", "different"),
+        frequencies=True,
+    ),
+    Comparison("numbers", ("same", "one only"), frequencies=True),
+    Comparison("text", ("copied", "shared", "none shared")),
+    Comparison("website", ("same", "different"), frequencies=True),
+    Comparison("email", ("same", "different"), frequencies=True),
+    Comparison("phone", ("same", "different"), frequencies=True),
+    Comparison(
+        "place",
+        ("same address", "300 m", "same town", "named in the text", "20 km", "different"),
+        frequencies=True,
+    ),
+    Comparison("names", ("many", "some", "none")),
+    Comparison("dates", ("same", "different")),
+    Comparison("qualifier", ("same", "different"), frequencies=True),
+    Comparison("type", ("same", "different")),
+)
+"""Every comparison and its levels, strongest agreement first. Evidence of one kind
+that mostly goes together (a street address, coordinates, a town, a postcode: where the
+thing is) is one comparison, at its strongest agreement, so that it is not counted twice."""
+TITLE, NUMBERS, TEXT, WEBSITE, EMAIL, PHONE, PLACE, NAMES, DATES, QUALIFIER, TYPE = range(
+    len(COMPARISONS)
+)
+SESSIONS = (
+    Session("same title", lambda v: 0 <= v[TITLE] <= 1, frozenset({TITLE, NUMBERS, QUALIFIER})),
+    Session(
+        "same place or contact",
+        lambda v: 0 <= v[PLACE] <= 1 or 0 in (v[WEBSITE], v[EMAIL], v[PHONE]),
+        frozenset({PLACE, WEBSITE, EMAIL, PHONE}),
+    ),
+    Session("shared text", lambda v: v[TEXT] == 0, frozenset({TEXT})),
+)
+"""The candidate pairs EM learns from, each session on pairs agreeing on something,
+that something left out (see :class:`movisync.linkage.Session`). Where a thing is and how
+to reach it go together (a restaurant in a hotel has the hotel's address and phone, an
+event the address and e-mail of its venue), so they are left out together."""
 
 
 @dataclass(frozen=True)
 class DupeSettings:
-    threshold: int = 80
-    title_threshold: int = 93
-    body_threshold: float = 0.5
+    threshold: float = 50
+    """Report pairs whose match probability is at least this, in percent."""
     town_fields: tuple[str, ...] = ()
     type_words: tuple[str, ...] = ()
     stop_words: frozenset[str] = frozenset()
@@ -73,13 +129,16 @@ class DupeSettings:
             if words
         )
 
+    @cached_property
+    def place_fields(self) -> frozenset[str]:
+        """Fields read as a place, folded: the profile's town fields and PLACE_FIELDS."""
+        return frozenset(fold_words(n) for n in (*self.town_fields, *PLACE_FIELDS))
+
     @classmethod
     def from_profile(cls, profile: Profile) -> DupeSettings:
         data: Mapping[str, Any] = profile.dupes
         return cls(
-            threshold=int(data.get("threshold", 80)),
-            title_threshold=int(data.get("title_threshold", 93)),
-            body_threshold=float(data.get("body_threshold", 0.5)),
+            threshold=float(data.get("threshold", 50)),
             town_fields=tuple(data.get("town_fields", ())),
             type_words=tuple(fold_words(w) for w in data.get("type_words", ())),
             stop_words=frozenset(fold_words(w) for w in data.get("stop_words", ())),
@@ -91,12 +150,21 @@ class DupeSettings:
 
 @dataclass(frozen=True)
 class Pair:
-    """Two pages that document the same thing, with a score (0-100) and its reasons."""
+    """Two pages that may document the same thing: the model's match probability, each
+    comparison's weight (bits, positive for a match), and the strongest reasons.
+    ``verdict`` is a human's, when one was given ("duplicate")."""
 
     a: str
     b: str
-    score: int
+    probability: float
+    weights: tuple[Weight, ...]
     reasons: tuple[str, ...]
+    verdict: str = ""
+
+    @property
+    def score(self) -> int:
+        """The match probability in percent."""
+        return math.floor(100 * self.probability)
 
 
 @dataclass(frozen=True)
@@ -133,7 +201,8 @@ class DupeReport:
     merges: tuple[MergeProposal, ...]
     pages: int
     candidates: int
-    """Pairs actually scored after blocking (all pairs would be n(n-1)/2)."""
+    """Pairs actually compared after blocking (all pairs would be n(n-1)/2)."""
+    model: Model | None = None
 
 
 # --- normalising ---------------------------------------------------------------------------
@@ -149,6 +218,17 @@ class Title:
     qualifier: str
     numbers: frozenset[str]
     parent: str | None
+
+    @cached_property
+    def dates(self) -> frozenset[str]:
+        """The numbers and month names of the title and its qualifier: "2024", "juin"."""
+        words = (*self.tokens, *self.qualifier.split())
+        return frozenset(w for w in words if _dating(w)) | self.numbers
+
+    @cached_property
+    def own_numbers(self) -> frozenset[str]:
+        """The numbers of the title itself, not of its qualifier."""
+        return frozenset(t for t in self.tokens if t.isdigit())
 
 
 def normalize_title(title: str, settings: DupeSettings) -> Title:
@@ -186,69 +266,126 @@ class Features:
     type: str | None
     hosts: frozenset[str] = frozenset()
     emails: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()
+    addresses: frozenset[str] = frozenset()
+    postcodes: frozenset[str] = frozenset()
     coordinates: tuple[float, float] | None = None
     towns: frozenset[str] = frozenset()
     first_towns: frozenset[str] = frozenset()
-    """The first place of each town field: the town itself, or the venue for events."""
+    """The first place of each place value: the town itself, or the venue for events."""
+    mentions: frozenset[str] = frozenset()
+    """Places the prose names ("à Valence")."""
+    names: frozenset[str] = frozenset()
+    """Capitalised words in the text: people, places, organisations."""
     sketch: tuple[int, ...] = ()
     shingles: frozenset[int] = frozenset()
     """The sketch as a set, or empty when the body is too short to compare."""
-    days: frozenset[str] = frozenset()
-    """Every day the page's dates cover (ranges filled in), as YYYY-MM-DD."""
+    days: tuple[int, int] | None = None
+    """The first and last day the page's dates cover (at most 31 days apart), as
+    ordinals."""
     values: Mapping[str, str] = field(default_factory=dict)
+
+    @cached_property
+    def streets(self) -> frozenset[str]:
+        return frozenset(street_of(a) for a in self.addresses)
+
+    @cached_property
+    def cell(self) -> str:
+        """The map cell (GEO_CELL) the page's point is in, as a value: a point many pages
+        give (a venue's) says less than a lone one."""
+        if not self.coordinates:
+            return ""
+        lat, lon = (c / size for c, size in zip(self.coordinates, GEO_CELL, strict=True))
+        return f"geo:{math.floor(lat)}:{math.floor(lon)}"
+
+    @cached_property
+    def around(self) -> frozenset[str]:
+        """The words of the title and of the places: what a shared name would repeat."""
+        words = {w for t in (*self.towns, *self.mentions) for w in t.split()}
+        return frozenset(words | set(self.title.tokens) | set(self.title.glued.split()))
 
 
 def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Features:
-    hosts: set[str] = set()
-    emails: set[str] = set()
+    found: dict[str, set[str]] = {
+        "tel": set(),
+        "mail": set(),
+        "host": set(),
+        "addr": set(),
+        "in": set(),
+        "cp": set(),
+        "name": set(),
+    }
+    for identifier in record.identifiers:
+        prefix, _, said = identifier.partition(":")
+        found.setdefault(prefix, set()).add(said)
     towns: set[str] = set()
     first_towns: set[str] = set()
+    postcodes: set[str] = set(found["cp"])
     dates: list[dt.date] = []
     coordinates = None
     spec_of = profile.type(record.type).field if record.type else (lambda name: None)
+    place_fields = settings.place_fields
     for value in record.values:
         spec = spec_of(value.name)
-        if spec is None or value.dynamic or not value.text:
+        if value.dynamic or not value.text:
             continue
-        if spec.kind == "url":
+        kind = spec.kind if spec is not None else None
+        if kind == "url":
             if (site := host(value.text)) is not None:
-                hosts.add(site)
-        elif spec.kind == "email":
-            emails.add(email_key(value.text) or value.text.lower().removeprefix("mailto:"))
-        elif spec.kind == "coordinates":
+                found["host"].add(site)
+        elif kind == "email":
+            found["mail"].add(email_key(value.text) or value.text.lower().removeprefix("mailto:"))
+        elif kind == "phone":
+            if (number := phone_key(value.text)) is not None:
+                found["tel"].add(number)
+        elif kind == "coordinates":
             coordinates = read_coordinates(value.text) or coordinates
-        elif spec.kind == "date":
+        elif kind == "date":
             day = parse_day(value.text)
             if day is not None:
                 dates.append(day)
-        if value.name in settings.town_fields:
-            places = [t for t in (fold_words(part) for part in value.text.split(",")) if t]
-            towns.update(places)
-            first_towns.update(places[:1])
-            if len(places) > 1 and value.name != settings.town_fields[0]:
-                first_towns.add(places[1])  # "Ferme de la Source, Die": venue, then town
+        if kind == "address" or _folded(value.name) in place_fields:
+            place = read_place(value.text)
+            if place.address:
+                found["addr"].add(place.address)
+            if place.postcode:
+                postcodes.add(place.postcode)
+            towns.update(place.towns)
+            first_towns.update(place.towns[:1])
+            venue_first = value.name not in settings.town_fields[:1]
+            if len(place.towns) > 1 and not place.address and venue_first:
+                first_towns.add(place.towns[1])  # "Ferme de la Source, Die": venue, then town
     return Features(
         title=normalize_title(record.title, settings),
         type=record.type,
-        hosts=frozenset(hosts),
-        emails=frozenset(emails),
+        hosts=frozenset(found["host"]),
+        emails=frozenset(found["mail"]),
+        phones=frozenset(found["tel"]),
+        addresses=frozenset(found["addr"]),
+        postcodes=frozenset(postcodes),
         coordinates=coordinates,
         towns=frozenset(towns),
+        first_towns=frozenset(first_towns),
+        mentions=frozenset(found["in"]),
+        names=frozenset(found["name"]),
         sketch=record.sketch,
         shingles=frozenset(record.sketch) if len(record.sketch) >= MIN_SKETCH else frozenset(),
-        first_towns=frozenset(first_towns),
         days=_days(dates),
         values={v.name: v.text for v in record.values},
     )
 
 
-def _days(dates: Sequence[dt.date]) -> frozenset[str]:
-    """The days from the first date to the last (at most 31): an event's span."""
+@lru_cache(maxsize=4096)
+def _folded(name: str) -> str:
+    return fold_words(name)
+
+
+def _days(dates: Sequence[dt.date]) -> tuple[int, int] | None:
+    """The first and the last day (at most 31 days later): an event's span."""
     if not dates:
-        return frozenset()
-    first, last = min(dates), max(dates)
-    span = min((last - first).days, 31)
-    return frozenset((first + dt.timedelta(days=n)).isoformat() for n in range(span + 1))
+        return None
+    first = min(dates).toordinal()
+    return first, min(max(dates).toordinal(), first + 31)
 
 
 def similarity(a: Features, b: Features) -> float:
@@ -279,6 +416,8 @@ def block_keys(f: Features) -> set[str]:
         keys.update(f"but:{' '.join(words[:i] + words[i + 1 :])}" for i in range(len(words)))
     keys.update(f"host:{h}" for h in f.hosts)
     keys.update(f"mail:{m}" for m in f.emails)
+    keys.update(f"tel:{p}" for p in f.phones)
+    keys.update(f"addr:{a}" for a in f.addresses)
     if f.coordinates:
         lat, lon = (c / cell for c, cell in zip(f.coordinates, GEO_CELL, strict=True))
         for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)):
@@ -286,26 +425,17 @@ def block_keys(f: Features) -> set[str]:
     glued = "".join(f.title.tokens)
     if 5 <= len(glued) <= 40 and not f.title.numbers:  # typos meet on a deletion of the name
         keys.update(f"g:{glued[:i]}{glued[i + 1 :]}" for i in range(len(glued)))
-    keys.update(f"day:{d}" for d in sorted(f.days)[:3])
+    if f.days:
+        keys.update(f"day:{d}" for d in range(f.days[0], min(f.days[1], f.days[0] + 2) + 1))
     return keys
 
 
-def same_town(a: Features, b: Features) -> str | None:
-    """A town both pages name: the first place one page gives (its town, before the
-    département or after the venue) among the places of the other ("Grenoble" matches
-    "Grenoble, Isère"; a shared département alone is no match)."""
-    for one, other in ((a, b), (b, a)):
-        for first in sorted(one.first_towns):  # stable reasons, stable review page
-            if _named(first, other.towns):
-                return first
-    return None
-
-
 def candidates(items: Sequence[Features]) -> Iterator[tuple[int, int]]:
-    """Each pair of indexes (i < j) to score, once: pages sharing a block of at most
-    MAX_BLOCK pages, unless their titles have two different qualifiers, or sharing two of
-    their rarest body hashes (one shared shingle is a common phrase). Pairs are made page
-    by page, never all kept at once."""
+    """Each pair of indexes (i < j) to compare, once: pages sharing a block of at most
+    MAX_BLOCK pages, unless their titles have two different qualifiers (those that name
+    a place are places by then: :func:`with_title_places`), or sharing two of their
+    rarest body hashes (one shared shingle is a common phrase). Pairs are made page by
+    page, never all kept at once."""
     keyed = _memberships([block_keys(f) for f in items])
     texts = _memberships(rarest_hashes(items))
     qualifiers = [f.title.qualifier for f in items]
@@ -316,7 +446,7 @@ def candidates(items: Sequence[Features]) -> Iterator[tuple[int, int]]:
         if texts[i]:
             shared = Counter(j for members in texts[i] for j in members if j > i)
             others.update(j for j, count in shared.items() if count >= 2)
-        yield from ((i, j) for j in others)
+        yield from ((i, j) for j in sorted(others))
 
 
 def rarest_hashes(items: Sequence[Features]) -> list[list[int]]:
@@ -347,77 +477,161 @@ def _memberships(keys: Sequence[Iterable[Hashable]]) -> list[list[list[int]]]:
     return of
 
 
-# --- scoring ---------------------------------------------------------------------------------
-def score(a: Features, b: Features, settings: DupeSettings) -> Pair | None:
-    """The pair's score and reasons, or None when it is no duplicate."""
+# --- comparing -------------------------------------------------------------------------------
+def two_things(a: Features, b: Features) -> bool:
+    """The definitions: a page and its subpages, two subpages of one page, titles whose
+    years, months or edition numbers differ ("Programme de juin 2020" / "Programme de
+    décembre 2020"), and a series and its edition (the same title, one dated: "Nuit des
+    fablabs" / "Nuit des fablabs 2025") are never one thing."""
     ta, tb = a.title, b.title
     if ta.parent == tb.raw or tb.parent == ta.raw or (ta.parent and ta.parent == tb.parent):
-        return None  # a page and its subpages
-    if ta.numbers and tb.numbers and ta.numbers != tb.numbers:
-        return None  # yearly editions, numbered sessions
-    body = similarity(a, b)
-    copied = body >= settings.body_threshold  # a page renamed: its text kept
-    if ta.qualifier and tb.qualifier and ta.qualifier != tb.qualifier and not copied:
-        return None  # "La Fabrique (Lyon)" / "La Fabrique (Rennes)"
-    same_days = bool(a.days & b.days)
-    title, renamed = _title_score(ta, tb)
-    close = title >= settings.title_threshold and not renamed
-    if body < min(BODY_FLOOR, settings.body_threshold) and not same_days and not close:
-        return None  # no shared text, no shared dates, titles apart: the rules below refuse it
-    town = same_town(a, b)
-    if a.towns and b.towns and town is None:
-        return None  # another town
-    for one, other in ((a, b), (b, a)):
-        if one.title.qualifier and other.towns and not _named(one.title.qualifier, other.towns):
-            return None  # "Le Grenier (Limoges)" and a page in another town
-    if a.coordinates and b.coordinates and distance_m(a.coordinates, b.coordinates) > 5000:
-        return None
-    if a.days and b.days and not same_days:
-        return None  # another edition: the dates do not meet
-    reasons = [f"title {round(title)}"]
-    agree = 0
-    if a.hosts & b.hosts:
-        agree += 1
-        reasons.append("same website host")
-    if a.emails & b.emails:
-        agree += 1
-        reasons.append("same e-mail")
-    if a.coordinates and b.coordinates:
-        metres = distance_m(a.coordinates, b.coordinates)
-        if metres <= 300:
-            agree += 1
-            reasons.append(f"coordinates {round(metres)} m apart")
-    if town is None:
-        town = _title_town(a, b) or _title_town(b, a)
-        if town:
-            reasons.append(f"town named in the title ({town})")
-    else:
-        reasons.append(f"same town ({town})")
-    agree += bool(town)
-    if same_days:
-        reasons.append("same dates")
-    same_type = a.type is not None and a.type == b.type
-    if same_type and title >= 95 and not renamed and not (ta.qualifier or tb.qualifier):
-        agree += 1
-        reasons.append(f"both {a.type}")
-    if body:
-        reasons.append(f"body {round(100 * body)}% shared")
-    related = title >= ALIKE or bool(a.emails & b.emails or a.hosts & b.hosts)
-    if copied or (body >= 0.2 and same_type) or (body and town and related):
-        value = max(title, 80 + 20 * body)
-    elif same_days and town and related:  # one event under two names
-        value = max(title, 85.0)
-    elif close and (agree or body):
-        value = min(100.0, title + 3 * agree + 20 * body)
-    else:
-        return None
-    if value < settings.threshold:
-        return None
-    first, second = sorted((ta.raw, tb.raw))
-    return Pair(first, second, round(value), tuple(reasons))
+        return True
+    if ta.dates and tb.dates:
+        return ta.dates != tb.dates
+    if ta.dates or tb.dates:
+        return _undated(ta) == _undated(tb)
+    return False
 
 
-def _title_score(a: Title, b: Title) -> tuple[float, bool]:
+def _undated(title: Title) -> tuple[tuple[str, ...], str]:
+    return (
+        tuple(t for t in title.tokens if not _dating(t)),
+        " ".join(w for w in title.qualifier.split() if not _dating(w)),
+    )
+
+
+def _dating(word: str) -> bool:
+    return word.isdigit() or word in MONTH_NUMBERS
+
+
+@dataclass(frozen=True)
+class Corpus:
+    """How many of the pages hold each value, per kind of value: what makes a value
+    rare (a town on hundreds of pages says less than one on two)."""
+
+    pages: int
+    counts: Mapping[str, Mapping[str, int]]
+
+    @cached_property
+    def title_words(self) -> dict[str, float]:
+        """The information each title word carries, in bits: log2(pages / pages whose
+        title has it)."""
+        pages = max(self.pages, 2)
+        return {word: math.log2(pages / n) for word, n in self.counts["title words"].items()}
+
+
+def corpus_of(items: Sequence[Features]) -> Corpus:
+    return Corpus(
+        pages=len(items),
+        counts={
+            "title": value_counts([f.title.key] if f.title.key else [] for f in items),
+            "title words": value_counts(f.title.tokens for f in items),
+            "website": value_counts(f.hosts for f in items),
+            "email": value_counts(f.emails for f in items),
+            "phone": value_counts(f.phones for f in items),
+            "place": value_counts(
+                [*f.addresses, *f.towns, *f.mentions, *([f.cell] if f.cell else [])] for f in items
+            ),
+            "names": value_counts(f.names for f in items),
+            "numbers": value_counts(
+                [" ".join(sorted(n))] if (n := f.title.own_numbers) else [] for f in items
+            ),
+            "qualifier": value_counts(
+                [f.title.qualifier] if f.title.qualifier else [] for f in items
+            ),
+        },
+    )
+
+
+def compare(a: Features, b: Features, corpus: Corpus) -> Vector:
+    """The pair's level on every comparison, and the values that agree (the rarest,
+    when several do), for the frequency adjustment."""
+    levels = [NULL] * len(COMPARISONS)
+    values = [""] * len(COMPARISONS)
+    levels[TITLE], values[TITLE] = _title_level(a.title, b.title, corpus)
+    na, nb = a.title.own_numbers, b.title.own_numbers
+    if na or nb:
+        levels[NUMBERS], values[NUMBERS] = (0, " ".join(sorted(na))) if na == nb else (1, "")
+    if a.shingles and b.shingles:
+        body = similarity(a, b)
+        levels[TEXT] = 0 if body >= 0.5 else 1 if body else 2
+    for k, x, y, name in (
+        (WEBSITE, a.hosts, b.hosts, "website"),
+        (EMAIL, a.emails, b.emails, "email"),
+        (PHONE, a.phones, b.phones, "phone"),
+    ):
+        if x and y:
+            shared = x & y
+            levels[k] = 0 if shared else 1
+            if shared:
+                values[k] = _rarest(shared, corpus.counts[name])
+    levels[PLACE], values[PLACE] = _place_level(a, b, corpus.counts["place"])
+    levels[NAMES] = _names_level(a, b, corpus.counts["names"])
+    if a.days and b.days:
+        meet = a.days[0] <= b.days[1] and b.days[0] <= a.days[1]
+        levels[DATES] = 0 if meet else 1
+    if a.title.qualifier and b.title.qualifier:
+        same = a.title.qualifier == b.title.qualifier
+        levels[QUALIFIER], values[QUALIFIER] = (0, a.title.qualifier) if same else (1, "")
+    if a.type and b.type:
+        levels[TYPE] = 0 if a.type == b.type else 1
+    return Vector(tuple(levels), tuple(values))
+
+
+def _place_level(a: Features, b: Features, counts: Mapping[str, int]) -> tuple[int, str]:
+    """Where the two things are: the same street address, coordinates 300 m apart, the
+    same town, postcode or street; else, when both pages say where they are (coordinates
+    or a town in a field), 20 km apart (or the same département) or different; else a
+    place both texts name; NULL when one page says nowhere."""
+    if shared := a.addresses & b.addresses:
+        return 0, _rarest(shared, counts)
+    if any(same_address(x, y) for x in a.addresses for y in b.addresses):
+        return 0, ""
+    metres = distance_m(a.coordinates, b.coordinates) if a.coordinates and b.coordinates else None
+    if metres is not None and metres <= 300:
+        return 1, a.cell
+    town = same_town(a, b) or _title_town(a, b) or _title_town(b, a)
+    if town:
+        return 2, town
+    if shared := (a.postcodes & b.postcodes) or (a.streets & b.streets):
+        return 2, min(shared)
+    if metres is not None or (a.towns and b.towns):  # both say where: they disagree
+        if (metres is not None and metres <= 20000) or (
+            {p[:2] for p in a.postcodes} & {p[:2] for p in b.postcodes}
+        ):
+            return 4, ""
+        return 5, ""
+    if named := _named_places(a, b):
+        return 3, _rarest(named, counts)
+    somewhere_a = a.addresses or a.towns or a.postcodes or a.mentions
+    somewhere_b = b.addresses or b.towns or b.postcodes or b.mentions
+    return (5, "") if somewhere_a and somewhere_b else (NULL, "")
+
+
+def _named_places(a: Features, b: Features) -> set[str]:
+    """Places one page gives or names in its text that the other gives or names too."""
+    return set(
+        ((a.first_towns | a.mentions) & (b.towns | b.mentions))
+        | ((b.first_towns | b.mentions) & (a.towns | a.mentions))
+    )
+
+
+def _names_level(a: Features, b: Features, counts: Mapping[str, int]) -> int:
+    """Names both texts give beyond their titles and places (people, organisations),
+    each counting for 1 / (the other pages holding it): a name only the two pages hold
+    counts 1."""
+    if not a.names or not b.names:
+        return NULL
+    shared = (a.names & b.names) - a.around - b.around
+    said = sum(1 / max(counts.get(n, 2) - 1, 1) for n in shared)
+    return 0 if said >= 2 else 1 if said >= 0.5 else 2
+
+
+def _rarest(values: Iterable[str], counts: Mapping[str, int]) -> str:
+    return min(values, key=lambda v: (counts.get(v, 0), v))
+
+
+def title_score(a: Title, b: Title) -> tuple[float, bool]:
     """How close two titles are (0-100), and whether they name two things.
 
     The score is the better of the word-order-free and the glued comparison, at least 95
@@ -428,7 +642,7 @@ def _title_score(a: Title, b: Title) -> tuple[float, bool]:
         fuzz.token_sort_ratio(a.key, b.key, processor=utils.default_process),
         fuzz.ratio(a.glued, b.glued, processor=utils.default_process),
     )
-    if title < ALIKE:
+    if title < 60:
         return title, True  # far apart (a typo keeps titles above 75)
     x = "".join(t for t in a.tokens if t not in b.tokens)
     y = "".join(t for t in b.tokens if t not in a.tokens)
@@ -437,6 +651,53 @@ def _title_score(a: Title, b: Title) -> tuple[float, bool]:
     if min(len("".join(a.tokens)), len("".join(b.tokens))) >= 5 and _typo(x, y):
         return max(title, 95.0), False
     return title, True
+
+
+def _title_level(a: Title, b: Title, corpus: Corpus) -> tuple[int, str]:
+    """The same key, the same words (glued or in another order), a typo; else how much
+    of the two titles' information their common words carry (each word weighing what it
+    tells: a word in many titles, "café", "atelier", little; a name, much): most, half,
+    some of it, or none."""
+    if a.key == b.key and a.key:
+        return 0, a.key
+    if a.glued == b.glued or sorted(a.tokens) == sorted(b.tokens):
+        return 1, ""
+    score, two_names = title_score(a, b)
+    if score >= 95 and not two_names:
+        return 2, ""
+    shared = title_overlap(a, b, corpus)
+    return (3 if shared >= 0.75 else 4 if shared >= 0.5 else 5 if shared >= 0.25 else 6), ""
+
+
+def title_overlap(a: Title, b: Title, corpus: Corpus) -> float:
+    """The share of the two titles' information in the words they have in common (a
+    typo apart counts as common), each word weighted by its rarity among titles."""
+    weight = corpus.title_words
+    x, y = set(a.tokens), set(b.tokens)
+    matched = x & y
+    for one in x - matched:
+        if len(one) >= 5:
+            for other in y - matched:
+                if len(other) >= 5 and _typo(one, other):
+                    matched |= {one, other}
+    total = sum(weight.get(t, 1.0) for t in x | y)
+    return sum(weight.get(t, 1.0) for t in matched) / total if total else 0.0
+
+
+def same_town(a: Features, b: Features) -> str | None:
+    """A town both pages name: the first place one page gives (its town, before the
+    département or after the venue) among the places of the other ("Grenoble" matches
+    "Grenoble, Isère"; a shared département alone is no match)."""
+    if not (a.towns and b.towns):
+        return None
+    exact = (a.first_towns & b.towns) | (b.first_towns & a.towns)
+    if exact:
+        return min(exact)  # stable reasons, stable review page
+    for one, other in ((a, b), (b, a)):
+        for first in sorted(one.first_towns):
+            if _named(first, other.towns):
+                return first
+    return None
 
 
 def _typo(x: str, y: str) -> bool:
@@ -451,11 +712,112 @@ def _named(word: str, towns: frozenset[str]) -> bool:
 
 
 def _title_town(a: Features, b: Features) -> str | None:
-    """A town of ``b`` that ``a``'s title names ("Café bricole de Saumur")."""
+    """A town of ``b`` that ``a``'s title names ("Café bricole de Saumur", "Spago (Los
+    Angeles)")."""
+    if a.title.qualifier and _named(a.title.qualifier, b.towns):
+        return a.title.qualifier
     return next((t for t in sorted(b.towns) if t in a.title.tokens), None)
 
 
+# --- learning -------------------------------------------------------------------------------
+def with_title_places(items: Sequence[Features]) -> list[Features]:
+    """Places a title names ("Repair café de Saumur", "La Ruche (Brest)"), among the
+    towns some page gives in a field (but not the venues that have their own page: "La
+    Fabrique, Lyon" names a place called La Fabrique), are where a page that has no place
+    field is. A qualifier that names a place is compared as a place, not as a
+    qualifier."""
+    venues = {fold_words(re.sub(r"\([^)]*\)\s*$", "", f.title.raw)) for f in items}
+    known = {t for f in items for t in f.towns} - venues
+    longest = max((len(t.split()) for t in known), default=0)
+    found = []
+    for f in items:
+        words = fold_words(f.title.raw.partition("/")[0]).split()
+        named = {
+            " ".join(words[i : i + n])
+            for n in range(1, longest + 1)
+            for i in range(len(words) - n + 1)
+        } & known
+        qualifier = f.title.qualifier
+        if qualifier in known:
+            f = replace(f, title=replace(f.title, qualifier=""))
+            named.add(qualifier)
+        if named and not f.towns:  # a place field says better where the page is
+            f = replace(f, towns=frozenset(named), first_towns=frozenset(named))
+        found.append(f)
+    return found
+
+
+def random_pairs(count: int, limit: int, seed: int = 0) -> Iterator[tuple[int, int]]:
+    """Every pair of ``count`` items when there are at most ``limit``, else ``limit``
+    pairs drawn at random (the same ones each run)."""
+    total = count * (count - 1) // 2
+    if total <= limit:
+        yield from ((i, j) for i in range(count) for j in range(i + 1, count))
+        return
+    rng = random.Random(seed)
+    for _ in range(limit):
+        i, j = rng.randrange(count), rng.randrange(count - 1)
+        yield (i, j + (j >= i))
+
+
+# --- reasons --------------------------------------------------------------------------------
+REASONS = {
+    ("title", "same"): "même titre",
+    ("title", "glued"): "mêmes mots du titre",
+    ("title", "typo"): "titres à une faute près ({title})",
+    ("title", "most words"): "titres proches ({title})",
+    ("title", "half the words"): "titres assez proches ({title})",
+    ("text", "copied"): "même texte ({text} % en commun)",
+    ("text", "shared"): "texte en partie commun ({text} %)",
+    ("website", "same"): "même site web ({website})",
+    ("email", "same"): "même adresse électronique",
+    ("phone", "same"): "même téléphone",
+    ("numbers", "same"): "mêmes nombres dans le titre",
+    ("place", "same address"): "même adresse",
+    ("place", "300 m"): "à {metres} m l’un de l’autre",
+    ("place", "same town"): "même ville ({town})",
+    ("place", "named in the text"): "même lieu cité ({place})",
+    ("place", "20 km"): "à {km} km l’un de l’autre",
+    ("names", "many"): "mêmes noms cités ({names})",
+    ("names", "some"): "noms cités en commun ({names})",
+    ("dates", "same"): "mêmes dates",
+    ("qualifier", "same"): "même précision entre parenthèses",
+    ("type", "same"): "même type",
+}
+"""What a comparison level says, for the review page (French: Movilab's language)."""
+REASON_BITS = 1.0
+"""A comparison is a reason when it says at least this much for the pair (in bits: it
+makes a match at least twice as likely)."""
+
+
+def reasons_for(a: Features, b: Features, weights: Sequence[Weight]) -> tuple[str, ...]:
+    """The comparisons that speak for the pair, strongest first, in words."""
+    details = _details(a, b)
+    said = []
+    for weight in sorted(weights, key=lambda w: -w.bits):
+        phrase = REASONS.get((weight.comparison, weight.level))
+        if phrase and weight.bits >= REASON_BITS:
+            said.append(phrase.format(**details))
+    return tuple(said)
+
+
+def _details(a: Features, b: Features) -> dict[str, str]:
+    metres = distance_m(a.coordinates, b.coordinates) if a.coordinates and b.coordinates else 0.0
+    return {
+        "title": str(round(title_score(a.title, b.title)[0])),
+        "text": str(round(100 * similarity(a, b))),
+        "website": ", ".join(sorted(a.hosts & b.hosts)),
+        "town": same_town(a, b) or _title_town(a, b) or _title_town(b, a) or "",
+        "place": ", ".join(sorted(_named_places(a, b))[:2]),
+        "metres": str(round(metres)),
+        "km": str(round(metres / 1000)),
+        "names": ", ".join(sorted((a.names & b.names) - a.around - b.around)[:3]),
+    }
+
+
+# --- detecting ------------------------------------------------------------------------------
 def clusters(pairs: Iterable[Pair]) -> list[Cluster]:
+    """Pages joined by the pairs (connected components), best score first."""
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:
@@ -479,6 +841,26 @@ def clusters(pairs: Iterable[Pair]) -> list[Cluster]:
     )
 
 
+def consistent(pairs: Sequence[Pair], items: Mapping[str, Features]) -> list[Pair]:
+    """The pairs, strongest first, without those that would put in one cluster two pages
+    that are two things by definition (a page that duplicates a series is not its
+    edition too): the weaker link gives way."""
+    members: dict[str, list[str]] = {}
+    kept = []
+    for pair in sorted(pairs, key=lambda p: (-p.probability, p.a, p.b)):
+        one, other = members.get(pair.a, [pair.a]), members.get(pair.b, [pair.b])
+        if one is other:
+            kept.append(pair)
+            continue
+        if not pair.verdict and any(two_things(items[x], items[y]) for x in one for y in other):
+            continue
+        joined = one + other
+        for title in joined:
+            members[title] = joined
+        kept.append(pair)
+    return kept
+
+
 def merge_proposal(a: Record, b: Record, profile: Profile) -> MergeProposal | None:
     """Field by field, what to keep of two structured pages of one type."""
     if a.type is None or a.type != b.type or a.typed_by != "template" or b.typed_by != "template":
@@ -500,44 +882,125 @@ def merge_proposal(a: Record, b: Record, profile: Profile) -> MergeProposal | No
     return MergeProposal(a.title, b.title, a.type, tuple(fields))
 
 
-SHARED_HOST = 4
-"""A website host on more pages than this is a platform (facebook.com, framagit.org...):
-sharing it says nothing."""
+@dataclass(frozen=True)
+class Linkage:
+    """The pages as features, the candidate pairs compared, and the model learned."""
+
+    items: tuple[Features, ...]
+    pairs: tuple[tuple[int, int], ...]
+    vectors: tuple[Vector, ...]
+    model: Model
+    corpus: Corpus
 
 
-def without_shared_hosts(items: list[Features]) -> list[Features]:
-    counts = Counter(h for f in items for h in f.hosts)
-    shared = {h for h, n in counts.items() if n > SHARED_HOST}
-    if not shared:
-        return items
-    return [replace(f, hosts=f.hosts - shared) if f.hosts & shared else f for f in items]
+@paused_gc()  # many features, blocks and vectors, no cycles
+def link(
+    items: Sequence[Features], verdicts: Mapping[tuple[str, str], bool] | None = None
+) -> Linkage:
+    """Compare the candidate pairs and learn the model: u from random pairs, m by EM
+    on the candidates, the verdicts (pair of titles, a before b, to "is a duplicate") as
+    labels. Labelled pairs that blocking did not pair are compared too."""
+    verdicts = verdicts or {}
+    items = with_title_places(items)
+    corpus = corpus_of(items)
+    index = {f.title.raw: i for i, f in enumerate(items)}
+    pairs = [(i, j) for i, j in candidates(items) if not two_things(items[i], items[j])]
+    seen = set(pairs)
+    for a, b in verdicts:
+        if a in index and b in index:
+            i, j = sorted((index[a], index[b]))
+            if (i, j) not in seen and not two_things(items[i], items[j]):
+                pairs.append((i, j))
+                seen.add((i, j))
+    vectors = [compare(items[i], items[j], corpus) for i, j in pairs]
+    matches, non_matches = set(), set()
+    for n, (i, j) in enumerate(pairs):
+        said = verdicts.get(_ordered(items[i].title.raw, items[j].title.raw))
+        if said is True:
+            matches.add(n)
+        elif said is False:
+            non_matches.add(n)
+    sample = [
+        compare(items[i], items[j], corpus)
+        for i, j in random_pairs(len(items), RANDOM_PAIRS)
+        if not two_things(items[i], items[j])
+    ]
+    model = learn(
+        COMPARISONS,
+        vectors,
+        sample,
+        all_pairs=len(items) * (len(items) - 1) // 2,
+        sessions=SESSIONS,
+        labels=Labels(frozenset(matches), frozenset(non_matches)),
+        value_counts={
+            name: corpus.counts[name]
+            for name in ("title", "numbers", "website", "email", "phone", "place", "qualifier")
+        },
+        pages=len(items),
+    )
+    return Linkage(tuple(items), tuple(pairs), tuple(vectors), model, corpus)
 
 
-@paused_gc()  # many features and blocks, no cycles
+def _ordered(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def explain(linkage: Linkage, a: str, b: str) -> Pair:
+    """One pair of pages compared under the learned model, whether or not it was a
+    candidate."""
+    index = {f.title.raw: i for i, f in enumerate(linkage.items)}
+    fa, fb = linkage.items[index[a]], linkage.items[index[b]]
+    if two_things(fa, fb):
+        return Pair(*_ordered(a, b), 0.0, (), ("pages distinctes par définition",))
+    return _pair(fa, fb, compare(fa, fb, linkage.corpus), linkage.model)
+
+
+def _pair(a: Features, b: Features, vector: Vector, model: Model, verdict: str = "") -> Pair:
+    weights = model.weights(vector)
+    first, second = _ordered(a.title.raw, b.title.raw)
+    return Pair(
+        first,
+        second,
+        model.probability(vector),
+        weights,
+        reasons_for(a, b, weights),
+        verdict,
+    )
+
+
+def features(records: Sequence[Record], profile: Profile) -> list[Features]:
+    """The content pages (redirects and unreadable pages left out) as features."""
+    settings = DupeSettings.from_profile(profile)
+    return [features_of(r, profile, settings) for r in records if not r.redirect and not r.error]
+
+
 def detect_duplicates(
     records: Sequence[Record],
     profile: Profile,
     *,
-    rejected: Iterable[tuple[str, str]] = (),
-    threshold: int | None = None,
+    verdicts: Mapping[tuple[str, str], bool] | None = None,
+    threshold: float | None = None,
 ) -> DupeReport:
     """Near-duplicate pairs among the records (redirects left out), their clusters and,
-    for structured pairs, merge proposals. ``rejected`` pairs (a human said "not a
-    duplicate") are never reported."""
+    for structured pairs, merge proposals. ``verdicts`` map pairs of titles (a before
+    b) to what a human said: True (a duplicate: always reported) or False (not one:
+    never reported); both teach the model."""
     settings = DupeSettings.from_profile(profile)
     if threshold is not None:
         settings = replace(settings, threshold=threshold)
+    verdicts = {_ordered(*pair): said for pair, said in (verdicts or {}).items()}
     kept = [r for r in records if not r.redirect and not r.error]
-    items = without_shared_hosts([features_of(r, profile, settings) for r in kept])
-    refused = {tuple(sorted(p)) for p in rejected}
+    items = [features_of(r, profile, settings) for r in kept]
+    linkage = link(items, verdicts)
     found = []
-    scored = 0
-    for i, j in candidates(items):
-        scored += 1
-        pair = score(items[i], items[j], settings)
-        if pair is not None and (pair.a, pair.b) not in refused:
-            found.append(pair)
-    found.sort(key=lambda p: (-p.score, p.a, p.b))
+    for (i, j), vector in zip(linkage.pairs, linkage.vectors, strict=True):
+        said = verdicts.get(_ordered(items[i].title.raw, items[j].title.raw))
+        if said is False:
+            continue
+        if said or 100 * linkage.model.probability(vector) >= settings.threshold:
+            verdict = "duplicate" if said else ""
+            found.append(_pair(items[i], items[j], vector, linkage.model, verdict))
+    found = consistent(found, {f.title.raw: f for f in items})
     by_title = {r.title: r for r in kept}
     merges = [m for p in found if (m := merge_proposal(by_title[p.a], by_title[p.b], profile))]
     return DupeReport(
@@ -545,5 +1008,6 @@ def detect_duplicates(
         clusters=tuple(clusters(found)),
         merges=tuple(merges),
         pages=len(kept),
-        candidates=scored,
+        candidates=len(linkage.pairs),
+        model=linkage.model,
     )

@@ -63,6 +63,12 @@ class ConfigError(MovisyncError):
     exit_code = ExitCode.USAGE
 
 
+class UnknownPage(MovisyncError):
+    """A page named on the command line is not in the store."""
+
+    exit_code = ExitCode.USAGE
+
+
 class StoreError(MovisyncError):
     """The local store cannot be used."""
 

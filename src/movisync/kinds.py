@@ -195,8 +195,8 @@ def _check_boolean(text: str) -> str | None:
 
 def phone_key(text: str) -> str | None:
     """A phone number as digits, the international prefix folded to a national 0
-    (+33 4 75..., 0033 4 75... and 04.75... are one number); None under 8 digits."""
-    digits = re.sub(r"\D", "", text)
+    (+33 4 75..., +33 (0)4 75..., 0033 4 75... and 04.75... are one number); None under 8 digits."""
+    digits = re.sub(r"\D", "", text.replace("(0)", ""))
     if text.strip().startswith("+") or digits.startswith("00"):
         digits = digits.removeprefix("00")
         for prefix in ("33", "32", "41", "1"):  # France, Belgium, Switzerland, North America

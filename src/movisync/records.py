@@ -36,6 +36,7 @@ from .declared import (
     transcluded,
 )
 from .errors import StoreFull, StoreReadOnly
+from .identifiers import find_identifiers
 from .profile import FieldSpec, PageType, Profile, templatedata
 from .schema import Usage, WikiFacts, usage
 from .site import CATEGORY, MEDIAWIKI, TEMPLATE, SiteInfo
@@ -45,7 +46,7 @@ from .templates import Call, Param, parse
 log = logging.getLogger(__name__)
 # Below this many pages to parse, worker processes cost more than they save.
 PARALLEL_FROM = 200
-PARSE_VERSION = 5  # bump when parse_page changes: older cached parses are redone
+PARSE_VERSION = 7  # bump when parse_page changes: older cached parses are redone
 SKETCH_SIZE = 32
 SHINGLE = 4
 WORD = re.compile(r"\w+")
@@ -96,6 +97,11 @@ class Record:
     sketch: tuple[int, ...] = ()
     """Bottom-k hashes of the body's word shingles: estimates how much text two pages
     share (near-duplicates) without keeping the text."""
+    identifiers: tuple[str, ...] = ()
+    """Phones, e-mails, website hosts and street addresses anywhere in the text,
+    the places and postcodes the prose names, normalised and prefixed by their kind
+    (``tel:``, ``mail:``, ``host:``, ``addr:``, ``in:``, ``cp:``), and the names
+    inside its sentences (``name:``)."""
 
     def value(self, name: str) -> Value | None:
         return next((v for v in self.values if v.name == name), None)
@@ -122,6 +128,7 @@ class ParsedPage:
     categories: tuple[str, ...] = ()
     body_chars: int = 0
     sketch: tuple[int, ...] = ()
+    identifiers: tuple[str, ...] = ()
     error: str | None = None
     adds_categories: tuple[str, ...] = ()
     adds_links: tuple[str, ...] = ()
@@ -130,6 +137,22 @@ class ParsedPage:
     """What a schema page declares, as JSON: a template's parameters and properties
     (``template``), a form (``form``), a property (``property``), an allowed-values list
     (``list``) or the allowed patterns (``patterns``); see :mod:`movisync.declared`."""
+
+
+def identifiers_of(text: str) -> tuple[str, ...]:
+    """The identifiers a text holds, each prefixed by its kind, sorted."""
+    found = find_identifiers(text)
+    return tuple(
+        sorted(
+            [f"tel:{x}" for x in found.phones]
+            + [f"mail:{x}" for x in found.emails]
+            + [f"host:{x}" for x in found.hosts]
+            + [f"addr:{x}" for x in found.addresses]
+            + [f"in:{x}" for x in found.places]
+            + [f"cp:{x}" for x in found.postcodes]
+            + [f"name:{x}" for x in found.names]
+        )
+    )
 
 
 def body_sketch(text: str, size: int = SKETCH_SIZE) -> tuple[int, ...]:
@@ -221,6 +244,7 @@ def parse_page(page: Page, site: SiteInfo) -> ParsedPage:
         categories=parsed.categories,
         body_chars=len(parsed.body),
         sketch=body_sketch(parsed.body),
+        identifiers=identifiers_of(page.text),
         **extra,
     )
 
@@ -237,6 +261,8 @@ def to_json(parsed: ParsedPage) -> str:
         "b": parsed.body_chars,
         "s": parsed.sketch,
     }
+    if parsed.identifiers:
+        data["i"] = parsed.identifiers
     if parsed.error:
         data["e"] = parsed.error
     if parsed.adds_categories or parsed.adds_links or parsed.templatedata:
@@ -260,6 +286,7 @@ def from_json(page_id: int, rev_id: int, text: str) -> ParsedPage:
         categories=tuple(data["k"]),
         body_chars=data["b"],
         sketch=tuple(data["s"]),
+        identifiers=tuple(data.get("i", ())),
         error=data.get("e"),
         adds_categories=tuple(adds_categories),
         adds_links=tuple(adds_links),
@@ -546,6 +573,7 @@ def record_of(
         stub=any(n in profile.stub_banners for n in names),
         body_chars=parsed.body_chars,
         sketch=parsed.sketch,
+        identifiers=parsed.identifiers,
     )
 
 

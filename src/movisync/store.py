@@ -90,6 +90,15 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE text_links;
     DELETE FROM records;
     """,
+    # 9: verdicts both ways: a duplicate (1) or not one (0); the not-a-duplicate list
+    # becomes the verdicts of value 0.
+    """
+    CREATE TABLE verdicts (a TEXT NOT NULL, b TEXT NOT NULL, duplicate INTEGER NOT NULL,
+                           source TEXT NOT NULL, added TEXT NOT NULL,
+                           PRIMARY KEY (a, b)) WITHOUT ROWID;
+    INSERT INTO verdicts SELECT a, b, 0, source, added FROM not_duplicates;
+    DROP TABLE not_duplicates;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 EMPTY = "''"  # an SQL empty string, in place of a text not read
@@ -114,6 +123,18 @@ class Page:
     redirect: str | None = None
     links: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A human's word on two pages (a before b): one thing or two; where it was said
+    ("cli", "wiki") and when (YYYY-MM-DD)."""
+
+    a: str
+    b: str
+    duplicate: bool
+    source: str
+    added: str
 
 
 @dataclass(frozen=True)
@@ -510,27 +531,27 @@ class Store:
         with self.transaction():
             self.db.executemany("INSERT OR REPLACE INTO link_checks VALUES (?, ?, ?, ?)", rows)
 
-    def not_duplicates(self) -> list[tuple[str, str, str, str]]:
-        """Pairs a human rejected: (a, b, source, date added), a before b."""
+    def verdicts(self) -> list[Verdict]:
+        """What humans said of pairs of pages, a before b."""
         return [
-            tuple(row)
-            for row in self.db.execute(
-                "SELECT a, b, source, added FROM not_duplicates ORDER BY a, b"
+            Verdict(a, b, bool(duplicate), source, added)
+            for a, b, duplicate, source, added in self.db.execute(
+                "SELECT a, b, duplicate, source, added FROM verdicts ORDER BY a, b"
             )
         ]
 
-    def set_not_duplicate(
-        self, a: str, b: str, *, source: str, added: str, remove: bool = False
+    def set_verdict(
+        self, a: str, b: str, duplicate: bool | None, *, source: str, added: str
     ) -> None:
-        """Add (or remove) a pair to the "not a duplicate" list."""
+        """Say that two pages are one thing (True), two (False), or take it back (None)."""
         first, second = sorted((a, b))
         with self.transaction():
-            if remove:
-                self.db.execute("DELETE FROM not_duplicates WHERE a = ? AND b = ?", (first, second))
+            if duplicate is None:
+                self.db.execute("DELETE FROM verdicts WHERE a = ? AND b = ?", (first, second))
             else:
                 self.db.execute(
-                    "INSERT OR REPLACE INTO not_duplicates VALUES (?, ?, ?, ?)",
-                    (first, second, source, added),
+                    "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
+                    (first, second, int(duplicate), source, added),
                 )
 
     def published(self) -> dict[tuple[str, str], str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # MediaWiki markup that a value must not carry into a table cell, as entities.
 ESCAPES = {
@@ -25,6 +26,7 @@ ESCAPE = re.compile("[" + re.escape("".join(ESCAPES)) + "]")
 # Bidirectional controls (U+202A-U+202E, U+2066-U+2069) reorder what readers see around
 # them: a value must not turn a table row around.
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
+NOT_WORD = re.compile(r"[^\w]+")
 SAFE_URL = re.compile(r"^https?://[^\s\[\]<>\"{}|'~]+$")
 
 
@@ -34,13 +36,16 @@ def fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def fold_words(text: str) -> str:
     """Words only, for comparing names: NFKC, case and accents folded; apostrophes,
-    quotes, hyphens and punctuation as spaces; blanks collapsed."""
+    quotes, hyphens and punctuation as spaces; blanks collapsed. (Cached: names, towns
+    and field names come back often.)"""
     text = unicodedata.normalize("NFKC", text).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    text = re.sub(r"[^\w]+", " ", text.replace("_", " "))
-    return " ".join(text.split())
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(NOT_WORD.sub(" ", text.replace("_", " ")).split())
 
 
 def escape(value: str) -> str:

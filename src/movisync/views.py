@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from .dupes import DupeReport
+from .dupes import DupeReport, Pair
 from .gaps import GapKind, GapReport
 from .history import Snapshot
 from .publish import ApplyResult, Plan
@@ -125,9 +125,48 @@ def schema_notes(found: Schema) -> list[str]:
     return lines
 
 
+def _pair_row(pair: Pair) -> dict[str, Any]:
+    return {
+        "score": pair.score,
+        "a": pair.a,
+        "b": pair.b,
+        "probability": round(pair.probability, 4),
+        "reasons": list(pair.reasons),
+        "verdict": pair.verdict,
+        "weights": [
+            {"comparison": w.comparison, "level": w.level, "bits": round(w.bits, 2)}
+            for w in pair.weights
+        ],
+    }
+
+
 def pairs(report: DupeReport) -> Rows:
-    rows = [asdict(p) | {"reasons": list(p.reasons)} for p in report.pairs]
-    return rows, ["score", "a", "b", "reasons"]
+    """Each pair with its match probability (score, in percent), reasons, the human's
+    verdict if any and (in JSON) every comparison's weight."""
+    return [_pair_row(p) for p in report.pairs], ["score", "a", "b", "reasons", "verdict"]
+
+
+def explanation(pair: Pair) -> Rows:
+    """One pair's comparisons: level, weight in bits, m and u."""
+    rows = [
+        {
+            "comparison": w.comparison,
+            "level": w.level,
+            "bits": round(w.bits, 2),
+            "m": round(w.m, 4),
+            "u": float(f"{w.u:.3g}"),
+        }
+        for w in pair.weights
+    ]
+    return rows, ["comparison", "level", "bits", "m", "u"]
+
+
+def explanation_line(pair: Pair, prior_bits: float) -> str:
+    total = prior_bits + sum(w.bits for w in pair.weights)
+    return (
+        f"{pair.a} / {pair.b}: match probability {pair.probability:.1%} "
+        f"({prior_bits:+.1f} bits for two random pages, {total:+.1f} with the evidence)"
+    )
 
 
 def clusters(report: DupeReport) -> Rows:
@@ -158,7 +197,7 @@ def merges(report: DupeReport) -> Rows:
 def dupes_line(report: DupeReport) -> str:
     return (
         f"{len(report.pairs)} pairs in {len(report.clusters)} clusters among "
-        f"{report.pages} pages ({report.candidates} candidate pairs scored)"
+        f"{report.pages} pages ({report.candidates} candidate pairs compared)"
     )
 
 

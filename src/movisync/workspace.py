@@ -22,7 +22,7 @@ from pathlib import Path
 from . import pages as curated
 from .config import CONTACT
 from .dump import load_dump
-from .dupes import DupeReport, detect_duplicates
+from .dupes import DupeReport, Pair, detect_duplicates, explain, features, link
 from .errors import (
     ConfigError,
     ExitCode,
@@ -33,6 +33,7 @@ from .errors import (
     StoreLocked,
     StoreReadOnly,
     StoreWikiMismatch,
+    UnknownPage,
 )
 from .gaps import GapKind, GapReport, LinkStatus, detect_gaps
 from .history import Snapshot, snapshot
@@ -487,8 +488,9 @@ class Workspace:
         """Near-duplicate pairs of every content page but those on the not-a-duplicate
         list (computed once per load)."""
         if self._dupes is None:
-            rejected = [(a, b) for a, b, _, _ in self.store.not_duplicates()]
-            self._dupes = detect_duplicates(self._load().records, self.profile, rejected=rejected)
+            self._dupes = detect_duplicates(
+                self._load().records, self.profile, verdicts=self.verdicts()
+            )
         return self._dupes
 
     def duplicates(
@@ -499,13 +501,32 @@ class Workspace:
         if not types and threshold is None:
             return self.all_duplicates()
         found = [r for r in self._load().records if not types or r.type in types]
-        rejected = [(a, b) for a, b, _, _ in self.store.not_duplicates()]
-        return detect_duplicates(found, self.profile, rejected=rejected, threshold=threshold)
+        return detect_duplicates(found, self.profile, verdicts=self.verdicts(), threshold=threshold)
 
-    def reject_pair(self, a: str, b: str, *, remove: bool = False, source: str = "cli") -> None:
-        """Say that two pages are not duplicates (or take it back)."""
+    def explain_pair(self, a: str, b: str) -> tuple[Pair, float]:
+        """Two pages compared under the model learned from the whole wiki (whether or
+        not they were a candidate pair): the pair, and the prior in bits."""
+        records = self._load().records
+        titles = {r.title for r in records if not r.redirect and not r.error}
+        named = [self.site.normalize(t) for t in (a, b)]
+        for title in named:
+            if title not in titles:
+                raise UnknownPage(
+                    f"no content page {title!r} in the store (a redirect, or not pulled yet?)"
+                )
+        linkage = link(features(records, self.profile), self.verdicts())
+        return explain(linkage, *named), linkage.model.prior_bits
+
+    def verdicts(self) -> dict[tuple[str, str], bool]:
+        """What humans said of pairs (a before b): True for a duplicate, False for not one."""
+        return {(v.a, v.b): v.duplicate for v in self.store.verdicts()}
+
+    def set_verdict(self, a: str, b: str, duplicate: bool | None, *, source: str = "cli") -> None:
+        """Say that two pages are one thing (True) or two (False), or take it back (None).
+        Verdicts are final for their pair and teach the model for the others."""
         today = dt.date.today().isoformat()
-        self.store.set_not_duplicate(a, b, source=source, added=today, remove=remove)
+        a, b = (self.site.normalize(t) for t in (a, b))
+        self.store.set_verdict(a, b, duplicate, source=source, added=today)
         self._dupes = None
 
     # --- schema --------------------------------------------------------------------------------
@@ -572,18 +593,20 @@ class Workspace:
         return curated.stop_page(self.profile, self.prefix, self.publishing.stop_page)
 
     def _verdicts(self, review: CuratedPage, text: str | None) -> dict[tuple[str, str], str]:
-        """Verdicts reviewers wrote on the review page; "not a duplicate" pairs join the
-        store's not-a-duplicate list (and leave the duplicates)."""
+        """Verdicts reviewers wrote on the review page, kept in the store: « doublon »
+        pairs stay reported, « pas un doublon » pairs leave the duplicates; both teach the
+        model."""
         if text is None:
             return {}
         try:
             verdicts = read_verdicts(block_content(text, review.block), self.profile.words)
         except MarkerError:
             return {}
-        rejected = {(a, b) for a, b, _, _ in self.store.not_duplicates()}
+        known = self.verdicts()
         for pair, verdict in verdicts.items():
-            if verdict == self.profile.words.not_duplicate and pair not in rejected:
-                self.reject_pair(*pair, source="wiki")
+            said = verdict == self.profile.words.duplicate
+            if known.get(pair) is not said:
+                self.set_verdict(*pair, said, source="wiki")
         return verdicts
 
     def plan(

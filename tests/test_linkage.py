@@ -1,0 +1,120 @@
+"""The Fellegi–Sunter model: EM finds m and the matches with no labels, u comes from
+random pairs, labels keep their class, frequencies temper common values."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pytest
+
+from movisync.linkage import (
+    NULL,
+    Comparison,
+    Labels,
+    Session,
+    Vector,
+    estimate_u,
+    learn,
+    probability,
+)
+
+COMPARISONS = (
+    Comparison("name", ("same", "close", "different"), frequencies=True),
+    Comparison("town", ("same", "different")),
+    Comparison("phone", ("same", "different")),
+)
+TRUE_M = ((0.8, 0.15, 0.05), (0.9, 0.1), (0.7, 0.3))
+TRUE_U = ((0.001, 0.01, 0.989), (0.02, 0.98), (0.0005, 0.9995))
+SESSIONS = (
+    Session("same name", lambda v: v[0] == 0, frozenset({0})),
+    Session("same phone", lambda v: v[2] == 0, frozenset({2})),
+)
+
+
+def draw(rng: random.Random, params: tuple[tuple[float, ...], ...], missing: float) -> Vector:
+    levels = tuple(
+        NULL if rng.random() < missing else rng.choices(range(len(row)), row)[0] for row in params
+    )
+    return Vector(levels, ("",) * len(levels))
+
+
+def blocked(v: Vector) -> bool:
+    """Blocking: pairs whose names are close or whose phones agree meet."""
+    return v.levels[0] in (0, 1) or v.levels[2] == 0
+
+
+def world(seed: int = 1, pages: int = 700, matches: int = 250):
+    """Every pair of a wiki of ``pages`` drawn from the true model, kept as blocking
+    would keep them; random pairs drawn from all the pairs. Returns the candidates
+    (matches first, the ones blocking keeps), the random pairs, all pairs and the
+    matches among the candidates."""
+    rng = random.Random(seed)
+    all_pairs = pages * (pages - 1) // 2
+    true = [v for v in (draw(rng, TRUE_M, 0.1) for _ in range(matches)) if blocked(v)]
+    others = [v for v in (draw(rng, TRUE_U, 0.1) for _ in range(all_pairs - matches)) if blocked(v)]
+    random_pairs = [draw(rng, TRUE_U, 0.1) for _ in range(20_000)]
+    return true + others, random_pairs, all_pairs, len(true)
+
+
+def test_em_finds_m_and_the_number_of_matches_without_labels() -> None:
+    candidates, random_pairs, all_pairs, matches = world()
+    model = learn(COMPARISONS, candidates, random_pairs, all_pairs=all_pairs, sessions=SESSIONS)
+    assert model.matches == pytest.approx(matches, rel=0.2)
+    for k in range(len(COMPARISONS)):
+        assert model.m[k][0] == pytest.approx(TRUE_M[k][0], abs=0.15)
+    assert model.u[1][0] == pytest.approx(TRUE_U[1][0], rel=0.3)
+    found = [model.probability(v) >= 0.5 for v in candidates]
+    hits = sum(found[:matches])
+    assert hits / matches >= 0.8 and hits / max(sum(found), 1) >= 0.8
+
+
+def test_u_is_measured_on_random_pairs_and_never_zero() -> None:
+    pairs = [Vector((0, 1)), Vector((1, 1)), Vector((1, NULL))]
+    u = estimate_u(COMPARISONS[:2], pairs)
+    assert u[0] == pytest.approx((1 / 3.5, 2 / 3.5, 0.5 / 3.5))
+    assert u[1] == pytest.approx((0.5 / 2.5, 2 / 2.5))
+
+
+def test_labels_keep_their_class_and_teach_the_model() -> None:
+    candidates, random_pairs, all_pairs, _ = world(seed=2)
+    plain = learn(COMPARISONS, candidates, random_pairs, all_pairs=all_pairs, sessions=SESSIONS)
+    # humans say that every candidate agreeing on the name but not the town is two things
+    said = frozenset(i for i, v in enumerate(candidates) if v.levels[:2] == (0, 1))
+    taught = learn(
+        COMPARISONS,
+        candidates,
+        random_pairs,
+        all_pairs=all_pairs,
+        sessions=SESSIONS,
+        labels=Labels(non_matches=said),
+    )
+    assert taught.labelled == len(said) > 0
+    assert taught.m[1][1] < plain.m[1][1]  # fewer matches in another town
+
+
+def test_a_common_value_says_less_than_a_rare_one() -> None:
+    candidates, random_pairs, all_pairs, _ = world(seed=3)
+    counts = {"name": {"la ruche": 400, "le bocal du faubourg": 2}}
+    model = learn(
+        COMPARISONS,
+        candidates,
+        random_pairs,
+        all_pairs=all_pairs,
+        sessions=SESSIONS,
+        value_counts=counts,
+        pages=2000,
+    )
+    common = Vector((0, NULL, NULL), ("la ruche", "", ""))
+    rare = Vector((0, NULL, NULL), ("le bocal du faubourg", "", ""))
+    assert model.weights(rare)[0].bits > model.weights(common)[0].bits + 5
+
+
+def test_weights_and_prior_add_up_to_the_probability() -> None:
+    candidates, random_pairs, all_pairs, _ = world(seed=4)
+    model = learn(COMPARISONS, candidates, random_pairs, all_pairs=all_pairs, sessions=SESSIONS)
+    for vector in candidates[:50]:
+        bits = model.prior_bits + sum(w.bits for w in model.weights(vector))
+        assert model.probability(vector) == pytest.approx(probability(bits))
+    assert probability(0) == 0.5 and probability(-100) == 0 and probability(100) == 1
+    assert math.isclose(probability(1), 2 / 3)
