@@ -82,6 +82,9 @@ only: the pages' extraction, and movisync's first parse, are not counted):
                `apply` of every namespace 0 and 10 page); `.venv/bin/movisync dupes --store PATH --format json` runs
                once to fill the records cache and once timed (its own ru_maxrss via wait4); its default profile and
                threshold. `a` and `b` of each reported pair are scored.
+  movisync-50  the same, then 50 verdicts answered from the truth, as reviewers would on the review page: the
+               pairs it is least sure of (match probability nearest 50 %, among pairs from 1 %), one round, kept
+               in the store (`Store.set_verdict`); the run after them is timed and scored.
   splink       Splink 4, DuckDB backend, no labels, set up as its documentation does: dedupe_only; comparisons
                NameComparison(title), JaroWinklerAtThresholds(street, [0.9, 0.8]), ExactMatch(town) with term
                frequencies, ExactMatch(phone), ExactMatch(postcode), EmailComparison(email),
@@ -153,7 +156,7 @@ HELDOUT, DEV = DATA / "dupes-heldout", DATA / "dupes-dev"
 FZ_SHARED = ROOT.parent / "shared" / "data" / "fodors-zagat"
 FZ_PACKAGE, FZ_MEMBER = "py-entitymatching==0.4.2", "py_entitymatching/datasets/end-to-end/restaurants/"
 SEED, STAMP, HEADER = 2026, "2026-11-01T00:00:00Z", "@@@ "
-CONTENDERS = ("movisync", "splink", "dedupe-50", "dedupe-200", "rapidfuzz")
+CONTENDERS = ("movisync", "movisync-50", "splink", "dedupe-50", "dedupe-200", "rapidfuzz")
 GUIDES = {"fodors": "Fodor's", "zagats": "Zagat"}
 MISSING = "{key}: skipped, {folder} has no *.wiki pages and pairs.tsv"
 FIELDS = ("title", "page_type", "town", "street", "postcode", "phone", "email", "host", "lat", "lon", "start_date")
@@ -505,7 +508,8 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_movisync(folder: Path, budget: float) -> dict[str, Any]:
+def movisync_store(folder: Path) -> Path:
+    """The set's pages in a fresh movisync store."""
     from movisync.store import Page, Store
 
     data = json.loads((folder / "pages.json").read_text(encoding="utf-8"))
@@ -517,12 +521,37 @@ def run_movisync(folder: Path, budget: float) -> dict[str, Any]:
         with store.transaction():
             store.apply([Page(page_id=i + 1, ns=ns, title=t, rev_id=1, timestamp=STAMP, text=x, redirect=r)
                          for i, (t, ns, x, r) in enumerate(data["pages"])])
+    return path
+
+
+def run_movisync(folder: Path, budget: float) -> dict[str, Any]:
+    path = movisync_store(folder)
     command = [str(MOVISYNC), "dupes", "--store", str(path), "--format", "json"]
     cold, cold_mb, _ = timed(command, budget)  # fills the records cache
     seconds, peak, out = timed(command, budget)
     pairs = [[p["a"], p["b"]] for p in json.loads(out)]
     return {"pairs": pairs, "seconds": seconds, "peak": peak,
             "note": f"first run (cold cache) {cold:.1f} s, {cold_mb:.0f} MB"}
+
+
+def run_movisync_labelled(folder: Path, budget: float, labels: int) -> dict[str, Any]:
+    """movisync taught `labels` verdicts answered from the truth, as reviewers would on the review page: the
+    pairs it is least sure of (match probability nearest 50 %, among those from 1 %), one round; seconds are
+    those of the run after the verdicts."""
+    from movisync.store import Store
+
+    path = movisync_store(folder)
+    truth = {frozenset(p) for p in json.loads((folder / "truth.json").read_text(encoding="utf-8"))["gold"]}
+    _, _, out = timed([str(MOVISYNC), "dupes", "--store", str(path), "--threshold", "1", "--format", "json"],
+                      budget)
+    asked = sorted(json.loads(out), key=lambda p: (abs(p["probability"] - 0.5), p["a"], p["b"]))[:labels]
+    with Store(path) as store:
+        for p in asked:
+            store.set_verdict(p["a"], p["b"], frozenset((p["a"], p["b"])) in truth, source="bench", added=STAMP[:10])
+    matches = sum(frozenset((p["a"], p["b"])) in truth for p in asked)
+    seconds, peak, out = timed([str(MOVISYNC), "dupes", "--store", str(path), "--format", "json"], budget)
+    pairs = [[p["a"], p["b"]] for p in json.loads(out)]
+    return {"pairs": pairs, "seconds": seconds, "peak": peak, "note": f"{len(asked)} verdicts ({matches} match)"}
 
 
 def timed(command: list[str], budget: float) -> tuple[float, float, str]:
@@ -690,6 +719,8 @@ def run_rapidfuzz(folder: Path) -> dict[str, Any]:
 def worker(contender: str, folder: Path, budget: float) -> dict[str, Any]:
     if contender == "movisync":
         return run_movisync(folder, budget)
+    if contender.startswith("movisync-"):
+        return run_movisync_labelled(folder, budget, int(contender.split("-")[1]))
     if contender == "splink":
         return run_splink(folder)
     if contender.startswith("dedupe-"):

@@ -244,6 +244,18 @@ class TestOfflineStore:
         again = json.loads(run("dupes", "--format", "json").stdout)
         assert (first["a"], first["b"]) not in {(p["a"], p["b"]) for p in again}
         assert run("not-duplicate", first["a"], first["b"], "--remove").exit_code == 0
+        assert {"probability", "weights", "reasons", "verdict"} <= set(first)
+        assert first["weights"] and first["probability"] >= 0.5
+        explained = run("dupes", "--explain", first["a"], first["b"], "--format", "json")
+        assert {w["comparison"] for w in json.loads(explained.stdout)} >= {"title"}
+        assert "match probability" in explained.stderr
+        unknown = run("dupes", "--explain", first["a"], "Nowhere at all")
+        assert unknown.exit_code == 2 and unknown.stderr.startswith("Error: no content page")
+        assert run("duplicate", first["a"], first["b"]).exit_code == 0
+        marked = json.loads(run("dupes", "--format", "json").stdout)
+        assert {"a": first["a"], "b": first["b"], "verdict": "duplicate"}.items() <= next(
+            p for p in marked if (p["a"], p["b"]) == (first["a"], first["b"])
+        ).items()
 
     def test_reports_in_three_formats(self, run, tmp_path):
         assert run("report").stdout.startswith("# État de la documentation — Movilab")

@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from movisync.errors import StoreCorrupt, StoreTooNew, StoreWikiMismatch
-from movisync.store import MIGRATIONS, SCHEMA_VERSION, Changes, Page, Store
+from movisync.store import MIGRATIONS, SCHEMA_VERSION, Changes, Page, Store, Verdict
 
 
 def page(page_id: int, title: str, rev: int, text: str = "texte") -> Page:
@@ -43,6 +43,19 @@ def test_a_version_1_store_migrates_forward_and_keeps_its_pages(tmp_path):
         assert store.state("cursor") is None
     with Store(path) as store:  # opening again runs nothing twice
         assert store.page("La Myne") is not None
+
+
+def test_the_not_a_duplicate_list_becomes_verdicts(tmp_path):
+    path = tmp_path / "s.sqlite"
+    with sqlite3.connect(path) as db:
+        db.executescript("".join(MIGRATIONS[:8]) + "PRAGMA user_version = 8;")
+        db.execute("INSERT INTO not_duplicates VALUES ('A', 'B', 'wiki', '2026-01-02')")
+    with Store(path) as store:
+        assert store.verdicts() == [Verdict("A", "B", False, "wiki", "2026-01-02")]
+        store.set_verdict("D", "C", True, source="cli", added="2026-12-01")
+        assert store.verdicts()[-1] == Verdict("C", "D", True, "cli", "2026-12-01")
+        store.set_verdict("C", "D", None, source="cli", added="2026-12-01")
+        assert len(store.verdicts()) == 1
 
 
 def test_a_store_from_a_newer_movisync_is_refused(tmp_path):
