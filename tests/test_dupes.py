@@ -84,8 +84,8 @@ def test_each_kind_of_evidence_has_its_comparison() -> None:
         url="http://www.laruche.example.org/contact",
         location="12, boulevard Gambetta, Albi",
     )
-    extra = ("tel:0563123456", "mail:contact@laruche.example.org")
-    a = replace(a, identifiers=(*a.identifiers, *extra))
+    extra = "tel:0563123456\nmail:contact@laruche.example.org"
+    a = replace(a, identifiers=f"{a.identifiers}\n{extra}".strip())
     said = levels(a, b)
     assert said["title"] == "typo"
     assert said["website"] == said["email"] == said["phone"] == "same"

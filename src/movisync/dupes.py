@@ -315,7 +315,7 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
         "cp": set(),
         "name": set(),
     }
-    for identifier in record.identifiers:
+    for identifier in record.identifiers.split("\n") if record.identifiers else ():
         prefix, _, said = identifier.partition(":")
         found.setdefault(prefix, set()).add(said)
     towns: set[str] = set()

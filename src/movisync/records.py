@@ -46,7 +46,7 @@ from .templates import Call, Param, parse
 log = logging.getLogger(__name__)
 # Below this many pages to parse, worker processes cost more than they save.
 PARALLEL_FROM = 200
-PARSE_VERSION = 7  # bump when parse_page changes: older cached parses are redone
+PARSE_VERSION = 8  # bump when parse_page changes: older cached parses are redone
 SKETCH_SIZE = 32
 SHINGLE = 4
 WORD = re.compile(r"\w+")
@@ -97,7 +97,7 @@ class Record:
     sketch: tuple[int, ...] = ()
     """Bottom-k hashes of the body's word shingles: estimates how much text two pages
     share (near-duplicates) without keeping the text."""
-    identifiers: tuple[str, ...] = ()
+    identifiers: str = ""
     """Phones, e-mails, website hosts and street addresses anywhere in the text,
     the places and postcodes the prose names, normalised and prefixed by their kind
     (``tel:``, ``mail:``, ``host:``, ``addr:``, ``in:``, ``cp:``), and the names
@@ -128,7 +128,7 @@ class ParsedPage:
     categories: tuple[str, ...] = ()
     body_chars: int = 0
     sketch: tuple[int, ...] = ()
-    identifiers: tuple[str, ...] = ()
+    identifiers: str = ""
     error: str | None = None
     adds_categories: tuple[str, ...] = ()
     adds_links: tuple[str, ...] = ()
@@ -139,10 +139,11 @@ class ParsedPage:
     (``list``) or the allowed patterns (``patterns``); see :mod:`movisync.declared`."""
 
 
-def identifiers_of(text: str) -> tuple[str, ...]:
-    """The identifiers a text holds, each prefixed by its kind, sorted."""
+def identifiers_of(text: str) -> str:
+    """The identifiers a text holds, each prefixed by its kind, sorted, one a line (one
+    string: cheap to cache and to load; only near-duplicates read it)."""
     found = find_identifiers(text)
-    return tuple(
+    return "\n".join(
         sorted(
             [f"tel:{x}" for x in found.phones]
             + [f"mail:{x}" for x in found.emails]
@@ -286,7 +287,7 @@ def from_json(page_id: int, rev_id: int, text: str) -> ParsedPage:
         categories=tuple(data["k"]),
         body_chars=data["b"],
         sketch=tuple(data["s"]),
-        identifiers=tuple(data.get("i", ())),
+        identifiers=data.get("i", ""),
         error=data.get("e"),
         adds_categories=tuple(adds_categories),
         adds_links=tuple(adds_links),
