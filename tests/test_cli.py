@@ -217,8 +217,12 @@ class TestOfflineStore:
         summary = run("gaps", "--summary", "--format", "csv").stdout.split("\n\n")
         assert summary[0].startswith("type,kind,gaps") and "type,field,filled" in summary[1]
         assert run("gaps", "--fail-on", "red_link").exit_code == 3
+        assert json.loads(run("history", "--format", "json").stdout) == []  # listings keep none
+        run("gaps", "--snapshot")
         history = json.loads(run("history", "--format", "json").stdout)
-        assert history and history[-1]["gaps"] == len(rows)  # an unfiltered listing is kept
+        assert history and history[-1]["gaps"] == len(rows) and history[-1]["new"] is None
+        accented = json.loads(run("gaps", "--type", "événement", "--format", "json").stdout)
+        assert accented and {r["type"] for r in accented} == {"evenement"}
 
     def test_records_schema_and_dupes(self, run):
         records = json.loads(run("records", "--type", "projet", "--format", "json").stdout)

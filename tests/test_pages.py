@@ -8,12 +8,17 @@ MOVISYNC_GOLDEN=write and read the diff before committing.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import pytest
 
 from movisync import pages
+from movisync.gaps import FIELD_KINDS
+from movisync.history import Snapshot
 from movisync.pages import REGISTRY, Findings, PageKind, curated_pages, publish_prefix, stop_page
 from movisync.profile import load_profile
+from movisync.store import Tracked, Waiver
+from movisync.tracking import identity, waive
 from movisync.workspace import Workspace
 
 from .helpers import DATA, SITE, corpus_store
@@ -36,24 +41,63 @@ def test_titles_come_from_the_profile_and_the_wikis_project_namespace() -> None:
     assert titles["Movilab:Movisync/Activités"] == "activities"
     assert titles["Movilab:Movisync/Doublons"] == "duplicates"
     assert len(made) == 2 * len(PROFILE.types) + 2
-    assert [p.reviewers_write for p in made].count(True) == 1
+    # reviewers write verdicts on the review page and exceptions on the worklists
+    assert [p.kind for p in made if p.reviewers_write] == ["worklist"] * len(PROFILE.types) + [
+        "duplicates"
+    ]
     assert stop_page(PROFILE, prefix) == "Movilab:Movisync/Arrêt"
+
+
+AT = "2026-12-01T03:00:00Z"
+WEEK_AGO = "2026-11-24T03:00:00Z"
+WAIVERS = (
+    Waiver("tiers-lieu", "Le Relais des Possibles", "Tags", "sans objet", "wiki", "Anne", AT),
+    Waiver("tiers-lieu", "", "referent", "exception : collectifs sans référent", "cli", "cli", AT),
+)
 
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, str]:
+    """The curated pages a week after a first run: one gap new since, one back, one
+    fixed; an exception for one page and one for a whole type; tiers-lieux edited
+    through a Page Forms form."""
     with corpus_store(tmp_path_factory.mktemp("golden") / "s.sqlite", accueil=True) as store:
         ws = Workspace(store, profile=PROFILE)
-        found = Findings(
+        gaps = waive(ws.all_gaps(), WAIVERS)
+        found = [g for g in gaps.gaps if g.type == "tiers-lieu" and g.kind in FIELD_KINDS]
+        fresh, returned = found[0], found[1]
+        log = {
+            identity(g): Tracked(*identity(g), type=g.type or "", opened=WEEK_AGO)
+            for g in gaps.gaps + gaps.excepted
+        }
+        log[identity(fresh)] = replace(log[identity(fresh)], opened="2026-11-30T03:00:00Z")
+        log[identity(returned)] = replace(log[identity(returned)], opened=AT, returns=1)
+        gone = ("La Myne", "missing_field", "url")
+        log[gone] = Tracked(*gone, type="tiers-lieu", opened=WEEK_AGO, fixed=AT)
+        profile = replace(
+            ws.profile,
+            types=tuple(
+                replace(t, form="Tiers-lieu") if t.key == "tiers-lieu" else t
+                for t in ws.profile.types
+            ),
+        )
+        found_all = Findings(
             records=ws.records(),
-            gaps=ws.all_gaps(),
+            gaps=gaps,
             dupes=ws.all_duplicates(),
             verdicts={},
-            history=[],
-            profile=ws.profile,
+            history=[
+                Snapshot(WEEK_AGO, 1, {"tiers-lieu": {"missing_field": 20}}, {}, {}),
+            ],
+            profile=profile,
             template_ns="Modèle",
+            at=AT,
+            log=log,
+            waivers=WAIVERS,
+            inbound={t: len(s) for t, s in ws.graph().inbound.items()},
+            special_ns="Spécial",
         )
-        blocks = pages.render_pages(ws.curated_pages(), found)
+        blocks = pages.render_pages(ws.curated_pages(), found_all)
     return {b.id: b.text for b in blocks}
 
 

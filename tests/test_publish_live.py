@@ -23,6 +23,7 @@ pytestmark = pytest.mark.live
 PROFILE = load_profile()
 REVIEW = "Movilab:Movisync/Doublons"
 PLACES = "Movilab:Movisync/Annuaire/Tiers-lieux"
+WORKLIST = "Movilab:Movisync/À compléter/Tiers-lieux"
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +163,50 @@ def test_6_verdicts_are_read_back_from_the_review_page(setup):
     assert REVIEW not in {s.title for s in made.skipped}
 
 
+def test_6b_exceptions_come_back_from_the_worklists_and_fixed_gaps_show(setup):
+    wiki, settings, human, _ = setup
+    with workspace(settings) as ws:
+        ws.run(apply=True)  # a first run: every gap is followed from now on
+    text = text_of(wiki, WORKLIST)
+    row = next(
+        line for line in text.splitlines() if "[[:Les Ateliers du Marais]] || En bref" in line
+    )
+    fill = next(line for line in text.splitlines() if line.startswith("| Communautés ||"))
+    text = text.replace(row, row.rstrip() + " sans objet")
+    human.edit(WORKLIST, text.replace(fill, fill.rstrip() + " exception : pas pour tous"))
+    page = text_of(wiki, "LaMyne")
+    human.edit("LaMyne", page.replace("|Titre=LaMyne", "|Titre=LaMyne\n|url=https://lamyne.org"))
+    with workspace(settings) as ws:
+        result = ws.run(apply=True)
+        waivers = {(w.page, w.field): (w.reason, w.who, w.source) for w in ws.waivers()}
+    human_name = wiki.credentials["human"]["username"].split("@")[0]  # a bot password's account
+    assert waivers[("Les Ateliers du Marais", "shortDescription")] == (
+        "sans objet",
+        human_name,
+        "wiki",
+    )
+    assert waivers[("", "communauté d-intérêt")][0] == "exception : pas pour tous"
+    assert WORKLIST not in {s.title for s in result.plan.skipped}  # not a hand edit
+    block = block_content(text_of(wiki, WORKLIST), "worklist-tiers-lieu")
+    shown, _, rest = block.partition("=== Exceptions")
+    assert "[[:Les Ateliers du Marais]] || En bref" not in shown
+    assert "[[:Les Ateliers du Marais]] || En bref" in rest and "sans objet" in rest
+    assert "[[:LaMyne]] || Site web" not in block
+    assert "1 corrigé" in block.splitlines()[0]
+    # erasing the words takes the exceptions back: the gaps are reported again
+    lines = text_of(wiki, WORKLIST).splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith("| ") and ("sans objet" in line or "pas pour tous" in line):
+            lines[i] = line.rsplit("||", 1)[0] + "|| "
+    human.edit(WORKLIST, "\n".join(lines))
+    with workspace(settings) as ws:
+        ws.run(apply=True)
+        assert ws.waivers() == []
+    block = block_content(text_of(wiki, WORKLIST), "worklist-tiers-lieu")
+    assert "=== Exceptions" not in block
+    assert "[[:Les Ateliers du Marais]] || En bref" in block
+
+
 def test_7_hostile_values_cannot_add_categories_or_templates(setup):
     wiki, _, _, _ = setup
     hostile = "}}[[Catégorie:Spam]]{{Ébauche}} || !! ~~~~ __NOTOC__ <b>x</b> [[La Myne]]\n| a"
@@ -237,6 +282,7 @@ def test_9_a_run_says_one_line_a_page_and_edited_only_for_real_edits(setup, tmp_
     }
     runner = CliRunner()
     plan_file = tmp_path / "plan.json"
+    assert runner.invoke(main, ["pull"], env=env).exit_code == 0  # `plan` reads the store as it is
     planned = runner.invoke(main, ["plan", "--output", str(plan_file)], env=env)
     assert planned.exit_code in (0, 4), planned.output
     done = runner.invoke(main, ["run", "--apply"], env=env)
@@ -246,6 +292,6 @@ def test_9_a_run_says_one_line_a_page_and_edited_only_for_real_edits(setup, tmp_
     assert f"Edited {PLACES}" in done.stderr
     runner.invoke(main, ["apply", str(plan_file)], env=env)
     again = runner.invoke(main, ["apply", str(plan_file)], env=env)  # what it says is there
-    assert "Edited" not in again.stderr and "already up to date" in again.stderr
+    assert "Edited" not in again.stderr and "already up to date" in again.stderr, again.output
     diffs = runner.invoke(main, ["run", "--diff"], env=env)
     assert diffs.exit_code in (0, 4) and "plan: " not in diffs.stdout

@@ -174,7 +174,7 @@ def test_a_read_only_store_is_read_and_never_lost():
             done = nobody(*args, folder=folder)
             assert done.returncode == 0, (args, done.stderr)
             assert "Traceback" not in done.stderr
-        gaps = nobody("gaps", folder=folder)
+        gaps = nobody("gaps", "--snapshot", folder=folder)
         assert "snapshot was not kept" in gaps.stderr and "read-only" in gaps.stderr
         refused = nobody("not-duplicate", "La Myne", "LaMyne", folder=folder)
         assert refused.returncode == 1 and refused.stderr.startswith("Error: ")

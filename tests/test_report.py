@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from movisync.history import Snapshot, before, trend_line
+from movisync.history import Snapshot, before, headline, reference
 from movisync.profile import load_profile
 from movisync.report import to_html, to_json, to_markdown
+from movisync.tracking import Progress
 from movisync.workspace import Workspace
 
 from .helpers import corpus_store
@@ -40,14 +41,26 @@ def test_trends_compare_with_thirty_days_ago() -> None:
         snap("2026-11-10T03:00:00Z", 120),
         snap("2026-11-28T03:00:00Z", 95),
     ]
-    assert before(history, history[-1], 30) == history[0]
-    assert before(history, history[-1], 0) == history[1]
+    at = "2026-11-29T03:00:00Z"
+    assert before(history, at, 30) == history[0]
+    assert before(history, at, 0) == history[2]
     words = PROFILE.words
-    assert trend_line(history, None, words) == "142 manques il y a 58 jours, 97 aujourd'hui."
-    assert trend_line(history, "tiers-lieu", words) == (
-        "140 manques il y a 58 jours, 95 aujourd'hui."
+    none = Progress(0, 0, 0, None)
+    # "now" is what is being published, not the last snapshot
+    assert headline(history, words, now=97, at=at, change=none) == (
+        "142 manques il y a 59 jours, 97 manques aujourd’hui."
     )
-    assert trend_line(history[-1:], None, words) == "97 manques aujourd'hui."
+    assert headline(history, words, now=1, at=at, change=none, page_type="tiers-lieu") == (
+        "140 manques il y a 59 jours, 1 manque aujourd’hui."
+    )
+    assert headline(history[-1:], words, now=0, at=at, change=none) == "0 manque aujourd’hui."
+    change = Progress(new=5, back=1, fixed=12, since="2026-11-24T03:00:00Z")
+    assert headline(history[-1:], words, now=97, at=at, change=change) == (
+        "97 manques aujourd’hui. 12 corrigés, 5 nouveaux, 1 revenu depuis le 24 novembre 2026."
+    )
+    assert reference(history, at) == "2026-11-10T03:00:00Z"  # a week before at least
+    assert reference(history, "2026-10-02T03:00:00Z") == "2026-10-01T03:00:00Z"  # else the first
+    assert reference([], at) is None
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +76,7 @@ def test_a_snapshot_is_small_and_kept(tmp_path) -> None:
     with corpus_store(tmp_path / "s.sqlite") as store:
         ws = Workspace(store, profile=PROFILE)
         report = ws.gaps()
+        assert ws.history() == []  # a listing keeps nothing
         ws.snapshot()
         taken = ws.history()
         size = len(store.snapshot_rows()[0])

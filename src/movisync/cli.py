@@ -301,6 +301,12 @@ def records_command(settings: Settings, types: tuple[str, ...], output_format: s
     is_flag=True,
     help="Also check the websites of url fields (dead_link); slow, cached 7 days.",
 )
+@click.option(
+    "--snapshot",
+    "keep",
+    is_flag=True,
+    help="Also keep a snapshot for history and trends (as each `run` does).",
+)
 @fail_on_option
 @output_options
 def gaps_command(
@@ -310,6 +316,7 @@ def gaps_command(
     pages: tuple[str, ...],
     summary: bool,
     check_links: bool,
+    keep: bool,
     fail_on: str,
     output_format: str,
 ) -> None:
@@ -326,7 +333,7 @@ def gaps_command(
                     + ", ".join(t.key for t in ws.profile.types if t.found)
                 ]
             )
-        if not (types or kinds or pages):  # a whole picture: keep it for history and reports
+        if keep:
             ws.snapshot()
     say([f"Warning: {title}: the parser could not read it ({why})" for title, why in found.errors])
     if summary:
@@ -444,6 +451,34 @@ def duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool
     say([f"{page_a} / {page_b}: {'no longer marked' if remove else 'marked'} as duplicates"])
 
 
+@main.command("exception")
+@wiki_options
+@click.argument("page_type", metavar="TYPE")
+@click.argument("field")
+@click.option("--page", metavar="TITLE", help="Only for this page (otherwise: every page of TYPE).")
+@click.option(
+    "--reason", default=None, help="Why (written on the worklist; default: not applicable)."
+)
+@click.option(
+    "--remove", is_flag=True, help="Take the exception back: the gaps are reported again."
+)
+def exception_command(
+    settings: Settings,
+    page_type: str,
+    field: str,
+    page: str | None,
+    reason: str | None,
+    remove: bool,
+) -> None:
+    """Record that a field does not apply (to one page, or to a whole type): its gaps are
+    no longer reported, but counted apart, as when « sans objet » is written on a worklist."""
+    with workspace(settings) as ws:
+        said = None if remove else reason or ws.profile.words.not_applicable
+        ws.set_waiver(page_type, page or "", field, said)
+    where = page or f"every page of type {page_type}"
+    say([f"{field} on {where}: {'exception taken back' if remove else 'exception recorded'}"])
+
+
 def show_plan(lines: Sequence[str]) -> None:
     """The plan's diffs on stdout, coloured on a terminal."""
     colour = sys.stdout.isatty()
@@ -473,7 +508,7 @@ def plan_command(
     """Render the curated pages and show, per page, the diff and the edit summary."""
     with workspace(settings) as ws:
         options = {"force": force, "allow_shrink": allow_shrink, "recreate": recreate}
-        made = ws.plan(**options)
+        made = ws.plan(force=force, allow_shrink=allow_shrink, recreate=recreate)
         show_plan(views.plan_lines(made))
         say(views.skipped_lines(made))
         if output is not None:
@@ -561,10 +596,11 @@ def doctor_command(settings: Settings) -> None:
 @click.option("--type", "page_type", metavar="TYPE", help="Count only this page type's gaps.")
 @output_options
 def history_command(settings: Settings, page_type: str | None, output_format: str) -> None:
-    """List the snapshots that `gaps` and `run` keep: gaps, pages and duplicates over time."""
+    """List the snapshots that `run` (and `gaps --snapshot`) keep: gaps, fixed and new
+    gaps, pages and duplicates over time."""
     with workspace(settings) as ws:
         if page_type:
-            ws.base_profile.type(page_type)
+            page_type = ws.base_profile.type(page_type).key
         taken = ws.history()
     emit(*views.history(taken, page_type), output_format)
 

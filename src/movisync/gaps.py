@@ -116,6 +116,8 @@ class GapReport:
     """Number of pages per type (``""`` for free-form pages)."""
     errors: tuple[tuple[str, str], ...]
     """Pages the parser could not read: (title, why)."""
+    excepted: tuple[Gap, ...] = ()
+    """Field gaps an exception covers (see :mod:`movisync.tracking`): not reported."""
 
     def summary(self) -> dict[tuple[str, str], int]:
         """Gap counts per (type, kind); free-form pages under type ``""``."""

@@ -9,17 +9,19 @@ and doctor all read this registry. Adding a curated page is adding one entry.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from . import render
 from .dupes import DupeReport
-from .gaps import GapReport
-from .history import Snapshot, trend_line
+from .gaps import FIELD_KINDS, GapReport
+from .history import Snapshot, headline, reference
 from .profile import PageType, Profile, Words
 from .records import Record
 from .render import Block
 from .site import SiteInfo
+from .store import GapId, Tracked, Waiver
+from .tracking import progress
 
 PROJECT = 4
 
@@ -63,6 +65,14 @@ class Findings:
     profile: Profile
     template_ns: str
     """The wiki's name of the template namespace ("Modèle" on Movilab)."""
+    at: str = "1970-01-01T00:00:00Z"
+    """When the findings were made (ISO 8601)."""
+    log: Mapping[GapId, Tracked] = field(default_factory=dict)
+    """Every gap's life, as this run leaves it (see :mod:`movisync.tracking`)."""
+    waivers: Sequence[Waiver] = ()
+    inbound: Mapping[str, int] = field(default_factory=dict)
+    special_ns: str = "Special"
+    """The wiki's name of the special namespace ("Spécial" on Movilab)."""
 
 
 Renderer = Callable[[CuratedPage, PageType | None, Findings], Block]
@@ -86,8 +96,20 @@ def _directory(page: CuratedPage, page_type: PageType | None, found: Findings) -
 def _worklist(page: CuratedPage, page_type: PageType | None, found: Findings) -> Block:
     assert page_type is not None
     words = found.profile.words
-    trend = trend_line(found.history, page_type.key, words)
-    return render.worklist(found.gaps, page_type, page.title, words, trend)
+    since = reference(found.history, found.at)
+    change = progress(found.log.values(), since, page_type.key, fields=True)
+    shown = sum(1 for g in found.gaps.gaps if g.type == page_type.key and g.kind in FIELD_KINDS)
+    line = headline(
+        found.history,
+        words,
+        now=shown,
+        at=found.at,
+        change=change,
+        page_type=page_type.key,
+        kinds={str(k) for k in FIELD_KINDS},
+    )
+    more = render.Followed(found.log, since, found.waivers, found.inbound, found.special_ns, line)
+    return render.worklist(found.gaps, page_type, page.title, words, more)
 
 
 REGISTRY: Mapping[PageKind, Spec] = {
@@ -97,7 +119,7 @@ REGISTRY: Mapping[PageKind, Spec] = {
         False,
         lambda page, _, found: render.activities(found.records, found.profile, page.title),
     ),
-    PageKind.WORKLIST: Spec(lambda w: w.worklist, True, _worklist),
+    PageKind.WORKLIST: Spec(lambda w: w.worklist, True, _worklist, reviewers_write=True),
     PageKind.REVIEW: Spec(
         lambda w: w.review,
         False,

@@ -24,6 +24,7 @@ from typing import Any
 from .config import read_toml
 from .errors import ConfigError
 from .kinds import KINDS, LEGACY
+from .text import fold
 
 # TemplateData parameter types, mapped to field kinds.
 TEMPLATEDATA_KINDS = {"url": "url", "date": "date", "wiki-page-name": "page", "number": "number"}
@@ -77,6 +78,8 @@ class PageType:
     fields: tuple[FieldSpec, ...]
     found: str = ""
     """How the type was found on the wiki (empty: named by the profile, as is)."""
+    form: str = ""
+    """The Page Forms form that edits its pages (its name, without the namespace), if any."""
 
     def field(self, param: str) -> FieldSpec | None:
         """The field a parameter fills, by name or alias. MediaWiki rule: parameter names
@@ -125,8 +128,31 @@ class Words:
     verdict: str = "Verdict"
     duplicate: str = "duplicate"
     not_duplicate: str = "not a duplicate"
-    trend_now: str = "{now} gaps today."
-    trend: str = "{then} gaps {days} days ago, {now} today."
+    language: str = "en"
+    """How numbers, dates and plurals are written (see :mod:`movisync.locales`): en, fr."""
+    gap_forms: tuple[str, str] = ("gap", "gaps")
+    trend_now: str = "{now} today."
+    trend: str = "{then} {days} days ago, {now} today."
+    fixed_forms: tuple[str, str] = ("fixed", "fixed")
+    new_forms: tuple[str, str] = ("new", "new")
+    back_forms: tuple[str, str] = ("back", "back")
+    progress: str = "{changes} since {date}."
+    gap: str = "Gap"
+    since: str = "Since"
+    new: str = "new"
+    back: str = "back"
+    edit: str = "Edit"
+    edit_form: str = "form"
+    edit_source: str = "edit"
+    exception_column: str = "Exception"
+    not_applicable: str = "not applicable"
+    exception: str = "exception"
+    exceptions: str = "Exceptions ({count})"
+    worklist_intro: str = (
+        "Write « {na} » (or « {exception}: reason ») in the {column} column when a field does "
+        "not apply to a page, or, in the completeness table, to any page of this type: it is "
+        "no longer reported. Erase it to have it reported again."
+    )
 
 
 @dataclass(frozen=True)
@@ -147,8 +173,13 @@ class Profile:
     """The ``[dupes]`` table: near-duplicate settings (see :mod:`movisync.dupes`)."""
 
     def type(self, key: str) -> PageType:
+        """The type of that key; accents and case do not matter ("événement" is
+        "evenement")."""
         for page_type in self.types:
             if page_type.key == key:
+                return page_type
+        for page_type in self.types:
+            if fold(page_type.key) == fold(key):
                 return page_type
         raise ConfigError(
             f"no page type {key!r} in the profile; known: {', '.join(self.type_keys())}"
@@ -262,6 +293,9 @@ def _words(table: Mapping[str, Any]) -> Words:
     values: dict[str, Any] = {
         k: tuple(str(w) for w in v) if isinstance(v, list) else str(v) for k, v in table.items()
     }
+    for key, value in values.items():
+        if key.endswith("_forms") and (not isinstance(value, tuple) or len(value) != 2):
+            raise ConfigError(f"profile: [wiki] {key} takes two words, singular and plural")
     return replace(Words(), **values)
 
 

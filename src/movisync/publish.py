@@ -43,7 +43,7 @@ BEGIN = "<!-- movisync:begin {} -->"
 END = "<!-- movisync:end {} -->"
 MARK = 16
 """Hex digits of the fingerprint carried in a begin marker."""
-LAST_CELL = re.compile(r"^(\| \[\[:.*\|\|)[^|\n]*$", re.MULTILINE)
+LAST_CELL = re.compile(r"^(\|(?![-}+]).*\|\|)[^|\n]*$", re.MULTILINE)
 
 
 class SkipReason(StrEnum):
@@ -229,7 +229,8 @@ def render_into(
             return Skip(title, SkipReason.MARKERS, str(exc))
         current = owned.content
         proof = owned.mark or published.get((title, block.id), "")[:MARK] or None
-        found = fingerprint(current, block.reviewers_write)[:MARK]
+        # A block written before reviewers could write in it carries the plain fingerprint.
+        found = {fingerprint(current, block.reviewers_write)[:MARK], fingerprint(current)[:MARK]}
         if not force and proof is None and current:
             return Skip(
                 title,
@@ -237,7 +238,7 @@ def render_into(
                 f"block {block.id!r} has a marker of an older movisync and this store has no "
                 "record of what was written there: check the page, then use --force",
             )
-        if not force and proof is not None and found != proof:
+        if not force and proof is not None and proof not in found:
             return Skip(
                 title,
                 SkipReason.HAND_EDIT,

@@ -8,17 +8,21 @@ message on the curated page.
 
 from __future__ import annotations
 
+import html
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from . import locales
 from .dupes import DupeReport
-from .gaps import GapKind, GapReport
+from .gaps import Gap, GapKind, GapReport
 from .kinds import KINDS
 from .profile import PageType, Profile, Words
 from .records import Record
+from .store import GapId, Tracked, Waiver
 from .text import escape, fold_words
+from .tracking import identity
 
 
 def order_key(title: str) -> tuple[str, str]:
@@ -103,34 +107,141 @@ def activities(records: Sequence[Record], profile: Profile, title: str) -> Block
     return Block(title, "activities", "\n".join(lines) or profile.words.no_activity)
 
 
+def edit_link(page: str, page_type: PageType, words: Words, special_ns: str) -> str:
+    """Where to fix a page: its Page Forms form (``Special:FormEdit/Form/Page``) when its
+    type has one, else the source editor (``{{fullurl:Page|action=edit}}``)."""
+    if page_type.form:
+        return f"[[{special_ns}:FormEdit/{page_type.form}/{page}|{words.edit_form}]]"
+    return f"[{{{{fullurl:{page}|action=edit}}}} {words.edit_source}]"
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What a worklist says beside the gaps: each gap's life, the exceptions, the links."""
+
+    log: Mapping[GapId, Tracked]
+    since: str | None
+    """The moment "new" and "fixed" are counted from (None: the first run)."""
+    waivers: Sequence[Waiver]
+    inbound: Mapping[str, int]
+    """Pages linking to each page: the most linked pages are worth fixing first."""
+    special_ns: str
+    headline: str
+
+
 def worklist(
-    gaps: GapReport, page_type: PageType, title: str, words: Words, trend: str = ""
+    gaps: GapReport, page_type: PageType, title: str, words: Words, more: Followed
 ) -> Block:
-    """Pages by missing fields for one type, worst pages first, and each field's fill rate."""
+    """One row per field gap of one type (the field by its label, since when, a link to
+    the edit form, a column for exceptions), pages with most gaps and most linked first;
+    the exceptions apart; each field's fill rate, with a column for exceptions that hold
+    for the whole type."""
     kinds = {
         GapKind.MISSING_FIELD: words.missing,
         GapKind.EMPTY_FIELD: words.empty,
         GapKind.INVALID_VALUE: words.invalid,
     }
-    per_page: dict[str, dict[str, str]] = defaultdict(dict)
-    for gap in gaps.gaps:
-        if gap.type == page_type.key and gap.kind in kinds and gap.field:
-            per_page[gap.page][gap.field] = kinds[gap.kind]
-    fields = [f.name for f in page_type.fields if any(f.name in v for v in per_page.values())]
-    order = sorted(per_page, key=lambda p: (-len(per_page[p]), *order_key(p)))
-    rows = [
-        [link(p), str(len(per_page[p])), *(per_page[p].get(f, "") for f in fields)] for p in order
-    ]
-    fills = [f for f in gaps.fills if f.type == page_type.key]
-    fill_rows = [[escape(f.field), f"{f.percent:g} %", f"{f.filled}/{f.pages}"] for f in fills]
-    parts = [trend] if trend else []
+    order = {spec.name: i for i, spec in enumerate(page_type.fields)}
+
+    def mine(found: Iterable[Gap]) -> list[Gap]:
+        return [g for g in found if g.type == page_type.key and g.kind in kinds and g.field]
+
+    reasons = {(w.page, w.field): w.reason for w in more.waivers if w.type == page_type.key}
+    shown = mine(gaps.gaps)
+    excepted = [g for g in mine(gaps.excepted) if (g.page, g.field) in reasons]  # type-wide: below
+    per_page = Counter(g.page for g in shown)
+
+    def rank(gap: Gap) -> tuple[object, ...]:
+        page = gap.page
+        return (
+            -per_page[page],
+            -more.inbound.get(page, 0),
+            *order_key(page),
+            order.get(gap.field or "", len(order)),
+            gap.field,
+        )
+
+    def row(gap: Gap, exception: str) -> list[str]:
+        spec = page_type.field(gap.field or "")
+        tracked = more.log.get(identity(gap))
+        since = ""
+        if tracked is not None:
+            if more.since is not None and tracked.opened > more.since:
+                since = words.back if tracked.returns else words.new
+            else:
+                since = locales.date(tracked.opened, words.language)
+        return [
+            link(gap.page),
+            escape(spec.title if spec else gap.field or ""),
+            kinds[gap.kind],
+            since,
+            edit_link(gap.page, page_type, words, more.special_ns),
+            escape(exception),
+        ]
+
+    head = [words.page, words.field, words.gap, words.since, words.edit, words.exception_column]
+    pages = len(per_page)
+    parts = [more.headline] if more.headline else []
     parts += [
-        f"=== {words.to_complete.format(count=len(order))} ===",
-        table([words.page, words.gaps_column, *map(escape, fields)], rows),
+        words.worklist_intro.format(
+            na=words.not_applicable, exception=words.exception, column=words.exception_column
+        ),
+        f"=== {words.to_complete.format(count=pages)} ===",
+        table(head, (row(g, "") for g in sorted(shown, key=rank))),
+    ]
+    if excepted:
+        kept = sorted(excepted, key=lambda g: (*order_key(g.page), order.get(g.field or "", 0)))
+        parts += [
+            f"=== {words.exceptions.format(count=len(excepted))} ===",
+            table(head, (row(g, reasons.get((g.page, g.field or ""), "")) for g in kept)),
+        ]
+    fill_rows = [
+        [
+            escape(spec.title),
+            locales.percent(f.percent, words.language),
+            f"{f.filled}/{f.pages}",
+            escape(reasons.get(("", f.field), "")),
+        ]
+        for f in gaps.fills
+        if f.type == page_type.key and (spec := page_type.field(f.field)) is not None
+    ]
+    parts += [
         f"=== {words.completeness} ===",
-        table([words.field, words.filled, words.pages], fill_rows),
+        table([words.field, words.filled, words.pages, words.exception_column], fill_rows),
     ]
     return Block(title, f"worklist-{page_type.key}", "\n".join(parts))
+
+
+def read_exceptions(text: str, page_type: PageType, words: Words) -> dict[tuple[str, str], str]:
+    """What a worklist block's Exception column says, row by row: (page, field) to the
+    words written there ("" where nothing is), the page being "" on the completeness
+    table's rows (an exception for the whole type). Only « sans objet » and « exception :
+    reason » (the profile's words) are exceptions; other words count as nothing. Fields
+    are named by label or by name."""
+    by_title = {fold_words(spec.title): spec.name for spec in page_type.fields}
+    by_title.update((fold_words(spec.name), spec.name) for spec in page_type.fields)
+    na, exception = fold_words(words.not_applicable), fold_words(words.exception)
+    found: dict[tuple[str, str], str] = {}
+    for line in text.splitlines():
+        if not line.startswith("| ") or "||" not in line:
+            continue
+        cells = [c.strip() for c in line[2:].split("||")]
+        page = ""
+        if (linked := LINKED.fullmatch(cells[0])) is not None:
+            page, cells = linked.group(1).strip(), cells[1:]
+        if len(cells) < 2:
+            continue
+        name = by_title.get(fold_words(html.unescape(cells[0])))
+        if name is None:
+            continue
+        said = html.unescape(cells[-1]).strip()
+        folded = fold_words(said)
+        meant = folded in (na, exception) or folded.startswith(exception + " ")
+        found[(page, name)] = said if meant else ""
+    return found
+
+
+LINKED = re.compile(r"\[\[:([^|\]]+)(?:\|[^\]]*)?\]\]")
 
 
 def review(

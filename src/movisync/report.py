@@ -64,8 +64,8 @@ def build(
 ) -> ReportData:
     """Gather what the report shows; ``history`` must end with the current snapshot."""
     latest = history[-1]
-    previous = before(history, latest, 0)
-    month = before(history, latest, 30)
+    previous = before(history, latest.at, 0)
+    month = before(history, latest.at, 30)
 
     def headline(label: str, pick: Callable[[Snapshot], int]) -> Headline:
         return Headline(

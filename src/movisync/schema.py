@@ -410,6 +410,7 @@ def _type(
         category=category,
         fields=specs,
         found=kind.found,
+        form=kind.form[0].split(":", 1)[-1] if kind.form else "",
     )
     notes = [f"{kind.key}.{note}" for r in rules.values() for note in r.disagreements]
     return page_type, notes, form_only
@@ -445,18 +446,18 @@ class FieldUse:
         return round(100 * self.filled / self.pages, 1) if self.pages else 0.0
 
 
-def describe(schema: Schema, used: Usage, template_prefix: str) -> list[FieldUse]:
-    """Every field of every type, with how many of the type's pages fill it."""
+def describe(
+    schema: Schema, fills: Mapping[tuple[str, str], tuple[int, int]], template_prefix: str
+) -> list[FieldUse]:
+    """Every field of every type, with how many of the type's pages fill it: ``fills``
+    maps (type, field) to (pages filling it, pages), the gaps' measure (a non-empty value,
+    placeholders not counting), so that one fill rate is shown everywhere."""
     rows = []
     for page_type in schema.profile.types:
         template = f"{template_prefix}{page_type.templates[0]}"
-        pages = used.first.get(template, 0)
-        values = used.params.get(template, {})
         for spec in page_type.fields:
-            filled = sum(
-                1 for n in spec.names for v in values.get(n, ()) if v.dynamic or v.text.strip()
-            )
-            rows.append(FieldUse(page_type.key, template, spec, min(filled, pages), pages))
+            count, pages = fills.get((page_type.key, spec.name), (0, 0))
+            rows.append(FieldUse(page_type.key, template, spec, count, pages))
     return rows
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-MAIN, FILE, MEDIAWIKI, TEMPLATE, CATEGORY = 0, 6, 8, 10, 14
+SPECIAL, MAIN, FILE, MEDIAWIKI, TEMPLATE, CATEGORY = -1, 0, 6, 8, 10, 14
 # The names of Semantic MediaWiki's and Page Forms' namespaces (their i18n: en, fr).
 ROLE_NAMES = {
     "property": frozenset({"property", "attribut"}),

@@ -99,6 +99,18 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT INTO verdicts SELECT a, b, 0, source, added FROM not_duplicates;
     DROP TABLE not_duplicates;
     """,
+    # 10: each gap's life from run to run (see movisync.tracking), and the exceptions
+    # maintainers wrote (a field that does not apply to a page, or to a whole type: page '').
+    """
+    CREATE TABLE gap_log (page TEXT NOT NULL, kind TEXT NOT NULL, field TEXT NOT NULL,
+                          type TEXT NOT NULL, opened TEXT NOT NULL, fixed TEXT,
+                          returns INTEGER NOT NULL DEFAULT 0,
+                          PRIMARY KEY (page, kind, field)) WITHOUT ROWID;
+    CREATE TABLE exceptions (type TEXT NOT NULL, page TEXT NOT NULL, field TEXT NOT NULL,
+                             reason TEXT NOT NULL, source TEXT NOT NULL, who TEXT NOT NULL,
+                             added TEXT NOT NULL,
+                             PRIMARY KEY (type, page, field)) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 EMPTY = "''"  # an SQL empty string, in place of a text not read
@@ -123,6 +135,48 @@ class Page:
     redirect: str | None = None
     links: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
+
+
+GapId = tuple[str, str, str]
+"""(page, kind, field), the field being "" for gaps that name none."""
+
+
+@dataclass(frozen=True)
+class Tracked:
+    """One gap's life: when it (last) appeared, when it was fixed (None while open),
+    how many times it came back."""
+
+    page: str
+    kind: str
+    field: str
+    type: str
+    opened: str
+    fixed: str | None = None
+    returns: int = 0
+
+    @property
+    def id(self) -> GapId:
+        return self.page, self.kind, self.field
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """An exception: ``field`` does not apply to ``page`` (to every page of ``type`` when
+    ``page`` is empty). ``reason`` is what the maintainer wrote; ``who`` and ``added``
+    say who and when (for one read on the wiki: the last editor of the worklist and that
+    revision's date, as the wiki does not say who wrote one cell)."""
+
+    type: str
+    page: str
+    field: str
+    reason: str
+    source: str
+    who: str
+    added: str
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return self.type, self.page, self.field
 
 
 @dataclass(frozen=True)
@@ -553,6 +607,57 @@ class Store:
                     "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
                     (first, second, int(duplicate), source, added),
                 )
+
+    def gap_log(self) -> dict[GapId, Tracked]:
+        """Every gap ever seen, by identity, with its life (see :mod:`movisync.tracking`)."""
+        return {
+            (r[0], r[1], r[2]): Tracked(*r)
+            for r in self.db.execute(
+                "SELECT page, kind, field, type, opened, fixed, returns FROM gap_log"
+            )
+        }
+
+    def log_gaps(self, changes: Iterable[Tracked]) -> None:
+        """Record gaps that appeared, came back or were fixed."""
+        with self.transaction():
+            self.db.executemany(
+                "INSERT OR REPLACE INTO gap_log VALUES (?, ?, ?, ?, ?, ?, ?)",
+                ((t.page, t.kind, t.field, t.type, t.opened, t.fixed, t.returns) for t in changes),
+            )
+
+    def waivers(self) -> list[Waiver]:
+        """The exceptions maintainers gave, by type, page and field."""
+        return [
+            Waiver(*r)
+            for r in self.db.execute(
+                "SELECT type, page, field, reason, source, who, added FROM exceptions"
+                " ORDER BY type, page, field"
+            )
+        ]
+
+    def set_waiver(self, waiver: Waiver) -> None:
+        with self.transaction():
+            self.db.execute(
+                "INSERT OR REPLACE INTO exceptions VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    waiver.type,
+                    waiver.page,
+                    waiver.field,
+                    waiver.reason,
+                    waiver.source,
+                    waiver.who,
+                    waiver.added,
+                ),
+            )
+
+    def drop_waiver(self, type_key: str, page: str, field: str) -> bool:
+        """Take an exception back; whether there was one."""
+        with self.transaction():
+            done = self.db.execute(
+                "DELETE FROM exceptions WHERE type = ? AND page = ? AND field = ?",
+                (type_key, page, field),
+            )
+        return done.rowcount > 0
 
     def published(self) -> dict[tuple[str, str], str]:
         """(page, block id) to the fingerprint of what movisync last wrote there."""

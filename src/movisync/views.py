@@ -208,6 +208,10 @@ def history(taken: Sequence[Snapshot], page_type: str | None) -> Rows:
             "rc_id": s.rc_id,
             "pages": sum(s.pages.values()),
             "gaps": s.total(page_type),
+            "new": None if page_type else s.new,
+            "back": None if page_type else s.back,
+            "fixed": None if page_type else s.fixed,
+            "excepted": None if page_type else s.excepted,
             "pairs": s.pairs,
             "clusters": s.clusters,
             **s.by_kind(page_type),
@@ -215,7 +219,18 @@ def history(taken: Sequence[Snapshot], page_type: str | None) -> Rows:
         for s in taken
     ]
     kinds = [str(k) for k in GapKind if any(k in r for r in rows)]
-    return rows, ["at", "pages", "gaps", "pairs", "clusters", *kinds]
+    return rows, [
+        "at",
+        "pages",
+        "gaps",
+        "new",
+        "back",
+        "fixed",
+        "excepted",
+        "pairs",
+        "clusters",
+        *kinds,
+    ]
 
 
 def plan_lines(plan: Plan) -> list[str]:

@@ -38,7 +38,7 @@ from .errors import (
 from .gaps import GapKind, GapReport, LinkStatus, detect_gaps
 from .history import Snapshot, snapshot
 from .links import check_urls
-from .pages import CuratedPage, Findings
+from .pages import CuratedPage, Findings, PageKind
 from .profile import Profile, load_profile, with_templatedata
 from .publish import (
     ApplyResult,
@@ -67,13 +67,15 @@ from .records import (
     template_facts,
     wiki_facts,
 )
-from .render import read_verdicts
+from .render import read_exceptions, read_verdicts
 from .report import ReportData
 from .report import build as build_report
 from .schema import FieldUse, Names, Schema, Usage, describe, discover, to_toml
-from .site import CATEGORY, MEDIAWIKI, TEMPLATE, SiteInfo
-from .store import Page, Store
+from .site import CATEGORY, MEDIAWIKI, SPECIAL, TEMPLATE, SiteInfo
+from .store import GapId, Page, Store, Tracked, Waiver
 from .sync import ProgressCallback, PullSummary, StoreStatus, pull, store_status
+from .text import fold_words
+from .tracking import advance, merged, progress, waive
 from .wiki import PageState, Wiki, user_agent
 
 
@@ -160,6 +162,11 @@ log = logging.getLogger(__name__)
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def moment() -> str:
+    """Now, to the microsecond: runs follow one another in order even within a second."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class Workspace:
@@ -385,13 +392,13 @@ class Workspace:
         """The schema the pages are read with (see :mod:`movisync.schema`)."""
         return self._load().schema
 
-    def _check_types(self, types: Collection[str]) -> None:
-        for key in types:
-            self.profile.type(key)  # raises ConfigError naming the known types
+    def _check_types(self, types: Collection[str]) -> frozenset[str]:
+        """The types' keys as the profile spells them (ConfigError naming the known ones)."""
+        return frozenset(self.profile.type(key).key for key in types)
 
     def records(self, *, types: Collection[str] = ()) -> list[Record]:
         """Records of the content pages, by title, optionally of some page types only."""
-        self._check_types(types)
+        types = self._check_types(types)
         found = sorted(self._load().records, key=lambda r: r.title)
         return [r for r in found if not types or r.type in types]
 
@@ -419,7 +426,8 @@ class Workspace:
         """Every gap of every content page (computed once per load)."""
         if self._gaps is None:
             with paused_gc():  # many gaps, no cycles
-                self._gaps = detect_gaps(self._load().records, self.profile, self.graph())
+                found = detect_gaps(self._load().records, self.profile, self.graph())
+            self._gaps = waive(found, self.store.waivers())
         return self._gaps
 
     def gaps(
@@ -434,13 +442,14 @@ class Workspace:
         """Gaps filtered by page type, gap kind and page title. With ``check_links``,
         the websites in url fields of those pages are checked (cached in the store for
         ``link_max_age_days``) and unreachable ones become ``dead_link`` gaps."""
-        self._check_types(types)
+        types = self._check_types(types)
         known = {str(k) for k in GapKind}
         unknown = sorted(set(kinds) - known)
         if unknown:
             raise ConfigError(
                 f"unknown gap kind(s) {', '.join(unknown)}; known: {', '.join(GapKind)}"
             )
+        pages = {self._content_page(title) for title in pages}
         report = self.all_gaps()
         if check_links:
             chosen = [
@@ -449,8 +458,9 @@ class Workspace:
                 if (not types or r.type in types) and (not pages or r.title in pages)
             ]
             status = self._link_status(chosen, link_max_age_days)
-            report = detect_gaps(
-                self._load().records, self.profile, self.graph(), link_status=status
+            report = waive(
+                detect_gaps(self._load().records, self.profile, self.graph(), link_status=status),
+                self.store.waivers(),
             )
         kept = tuple(
             g
@@ -497,7 +507,7 @@ class Workspace:
         self, *, types: Collection[str] = (), threshold: int | None = None
     ) -> DupeReport:
         """Near-duplicate pairs among the content pages (of some types only, if given)."""
-        self._check_types(types)
+        types = self._check_types(types)
         if not types and threshold is None:
             return self.all_duplicates()
         found = [r for r in self._load().records if not types or r.type in types]
@@ -525,7 +535,9 @@ class Workspace:
         """Say that two pages are one thing (True) or two (False), or take it back (None).
         Verdicts are final for their pair and teach the model for the others."""
         today = dt.date.today().isoformat()
-        a, b = (self.site.normalize(t) for t in (a, b))
+        a, b = (self._content_page(t) for t in (a, b))
+        if a == b:
+            raise UnknownPage(f"{a!r} is paired with itself: name two different pages")
         self.store.set_verdict(a, b, duplicate, source=source, added=today)
         self._dupes = None
 
@@ -539,26 +551,46 @@ class Workspace:
         """Every field of every type, with its rules, their sources, and how many of
         the type's pages fill it."""
         loaded = self._load()
-        return describe(
-            loaded.schema, loaded.usage, self._prefix_of(loaded.site, TEMPLATE, "Template")
-        )
+        prefix = self._prefix_of(loaded.site, TEMPLATE, "Template")
+        fills = {(f.type, f.field): (f.filled, f.pages) for f in self.all_gaps().fills}
+        return describe(loaded.schema, fills, prefix)
 
     def schema_toml(self) -> str:
         """The schema as a profile file, each rule commented with its source."""
         return to_toml(self.schema)
 
     # --- history and reports -------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
-        """Keep the state the reports describe: every gap and duplicate, now (on a
-        read-only store or a full disk it is taken, said, and not kept)."""
+    def followed(self, at: str) -> dict[GapId, Tracked]:
+        """Every gap's life as a run at ``at`` leaves it (nothing is stored)."""
+        life, found = self.store.gap_log(), self.all_gaps()
+        return merged(life, advance(life, found.gaps, at, found.excepted))
+
+    def snapshot(self, *, at: str | None = None, keep: bool = True) -> Snapshot:
+        """The state the reports describe: every gap and duplicate, at ``at`` (now), with
+        the gaps new, back and fixed since the snapshot before. ``keep``: store it and move
+        each gap's life forward (on a read-only store or a full disk it is taken, said,
+        and not kept). Each run of the job keeps one; listings do not."""
+        at = at or moment()
         cursor = self.store.state("cursor") or {}
+        life, found = self.store.gap_log(), self.all_gaps()
+        changes = advance(life, found.gaps, at, found.excepted)
+        history = self.history()
+        previous = next((s.at for s in reversed(history) if s.at < at), None)
+        change = progress(merged(life, changes).values(), previous)
         taken = snapshot(
-            self.all_gaps(), self.all_duplicates(), rc_id=int(cursor.get("rcid", 0)), at=now()
+            self.all_gaps(),
+            self.all_duplicates(),
+            rc_id=int(cursor.get("rcid", 0)),
+            at=at,
+            change=change,
         )
-        try:
-            self.store.add_snapshot(taken.at, json.dumps(asdict(taken), ensure_ascii=False))
-        except (StoreReadOnly, StoreFull) as exc:
-            log.warning("this snapshot was not kept: %s", exc)
+        if keep:
+            try:
+                with self.store.transaction():
+                    self.store.log_gaps(changes)
+                    self.store.add_snapshot(taken.at, json.dumps(asdict(taken), ensure_ascii=False))
+            except (StoreReadOnly, StoreFull) as exc:
+                log.warning("this snapshot was not kept: %s", exc)
         return taken
 
     def history(self) -> list[Snapshot]:
@@ -566,12 +598,9 @@ class Workspace:
         return [Snapshot(**json.loads(row)) for row in self.store.snapshot_rows()]
 
     def report(self) -> ReportData:
-        """What `movisync report` shows: takes a fresh snapshot, then gathers history, the
-        worst pages and the duplicate clusters."""
-        taken = self.snapshot()
-        history = self.history()
-        if not history or history[-1].at != taken.at:  # not kept (a read-only store)
-            history.append(taken)
+        """What `movisync report` shows: the history up to now (a snapshot taken, not
+        kept), the worst pages and the duplicate clusters."""
+        history = [*self.history(), self.snapshot(keep=False)]
         api = self.store.meta("api")
         index_url = api.rsplit("/", 1)[0] + "/index.php" if api else f"{self.site.server}/index.php"
         return build_report(
@@ -609,11 +638,88 @@ class Workspace:
                 self.set_verdict(*pair, said, source="wiki")
         return verdicts
 
+    def _exceptions(
+        self, worklists: Sequence[CuratedPage], states: Mapping[str, PageState]
+    ) -> None:
+        """Exceptions maintainers wrote in the worklists' Exception column, kept in the
+        store: a word written adds (or rewords) one, a cell erased in a revision newer than
+        the exception takes it back; rows the page does not show change nothing."""
+        stored = {w.key: w for w in self.store.waivers()}
+        changed = False
+        for page in worklists:
+            state = states.get(page.title)
+            if page.type is None or state is None or not state.exists:
+                continue
+            try:
+                content = block_content(state.text, page.block)
+            except MarkerError:
+                continue
+            page_type = self.profile.type(page.type)
+            said_here = read_exceptions(content, page_type, self.profile.words)
+            for (title, name), said in said_here.items():
+                key = (page.type, title, name)
+                known = stored.get(key)
+                if said and (known is None or known.reason != said):
+                    who = state.user or "?"
+                    self.store.set_waiver(
+                        Waiver(*key, said, source="wiki", who=who, added=state.timestamp)
+                    )
+                    changed = True
+                elif not said and known is not None and known.added < state.timestamp:
+                    self.store.drop_waiver(*key)
+                    changed = True
+        if changed:
+            self._gaps = None
+
+    def waivers(self) -> list[Waiver]:
+        """The exceptions maintainers gave (see :mod:`movisync.tracking`)."""
+        return self.store.waivers()
+
+    def set_waiver(
+        self, type_key: str, page: str, field: str, reason: str | None, *, who: str = "cli"
+    ) -> None:
+        """Say that ``field`` does not apply to ``page`` (to the whole type when ``page``
+        is ""), or take it back (``reason`` None). The field is named by name or label."""
+        page_type = self.profile.type(type_key)
+        spec = page_type.field(field) or next(
+            (f for f in page_type.fields if fold_words(f.title) == fold_words(field)), None
+        )
+        if spec is None:
+            known = ", ".join(f.name for f in page_type.fields)
+            raise ConfigError(f"no field {field!r} in type {type_key!r}; known: {known}")
+        if page:
+            page = self._content_page(page)
+        if reason is None:
+            self.store.drop_waiver(type_key, page, spec.name)
+        else:
+            self.store.set_waiver(
+                Waiver(type_key, page, spec.name, reason, source="cli", who=who, added=moment())
+            )
+        self._gaps = None
+
+    def _content_page(self, title: str) -> str:
+        """A title as MediaWiki normalises it (underscores, first letter), refused when
+        the store has no content page of that name."""
+        named = self.site.normalize(title)
+        if named not in {r.title for r in self._load().records if not r.redirect}:
+            raise UnknownPage(
+                f"no content page {named!r} in the store (a redirect, misspelt, or not pulled yet?)"
+            )
+        return named
+
     def plan(
-        self, *, force: bool = False, allow_shrink: bool = False, recreate: bool = False
+        self,
+        *,
+        force: bool = False,
+        allow_shrink: bool = False,
+        recreate: bool = False,
+        at: str | None = None,
     ) -> Plan:
-        """Render every curated page and diff it against the wiki. Nothing is written. A
-        curated page someone deleted is skipped (and said) unless ``recreate``."""
+        """Render every curated page and diff it against the wiki. Nothing is written but
+        what reviewers wrote in it (verdicts, exceptions), read into the store. A curated
+        page someone deleted is skipped (and said) unless ``recreate``. ``at``: the
+        moment the findings describe (now)."""
+        at = at or moment()
         pages = self.curated_pages()
         states = self.wiki.read_pages(sorted({p.title for p in pages}))
         gone = (
@@ -629,7 +735,9 @@ class Workspace:
         review = curated.review_page(pages)
         state = states.get(review.title)
         verdicts = self._verdicts(review, state.text if state and state.exists else None)
+        self._exceptions([p for p in pages if p.kind is PageKind.WORKLIST], states)
         template_ns = self.site.namespace(TEMPLATE)
+        special_ns = self.site.namespace(SPECIAL)
         found = Findings(
             records=self.records(),
             gaps=self.all_gaps(),
@@ -638,6 +746,11 @@ class Workspace:
             history=self.history(),
             profile=self.profile,
             template_ns=template_ns.name if template_ns else "Template",
+            at=at,
+            log=self.followed(at),
+            waivers=self.store.waivers(),
+            inbound={title: len(sources) for title, sources in self.graph().inbound.items()},
+            special_ns=special_ns.name if special_ns else "Special",
         )
         counts = ", ".join(
             f"{sum(1 for r in found.records if r.type == t.key)} {t.plural.lower()}"
@@ -713,8 +826,9 @@ class Workspace:
         fail = {GapKind(k) for k in fail_on}
         with self.locked():
             pulled = self.pull(progress=progress)
-            made = self.plan(force=force, allow_shrink=allow_shrink, recreate=recreate)
-            self.snapshot()
+            at = moment()
+            made = self.plan(force=force, allow_shrink=allow_shrink, recreate=recreate, at=at)
+            self.snapshot(at=at)
             result = (
                 self.apply(made, force=force, allow_shrink=allow_shrink, recreate=recreate)
                 if apply and made.edits

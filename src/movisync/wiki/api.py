@@ -106,6 +106,8 @@ class PageState:
     rev_id: int = 0
     timestamp: str = ""
     protected: bool = False
+    user: str = ""
+    """Who made its current revision (empty when hidden)."""
 
 
 class EditStatus(StrEnum):
@@ -366,7 +368,7 @@ class Wiki:
                     "action": "query",
                     "titles": "|".join(titles[start : start + BATCH]),
                     "prop": "revisions|info",
-                    "rvprop": "ids|timestamp|content",
+                    "rvprop": "ids|timestamp|user|content",
                     "rvslots": "main",
                     "inprop": "protection",
                 }
@@ -393,6 +395,7 @@ class Wiki:
                         rev_id=_number(rev["revid"], "revid"),
                         timestamp=_text(rev["timestamp"], "timestamp"),
                         protected=protected,
+                        user=str(rev.get("user", "")),
                     )
         return states
 
