@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from movisync.cli import main
+from movisync.gaps import GapKind
 from movisync.store import Store
 
 from .helpers import corpus_store
@@ -80,6 +81,12 @@ def test_a_missing_dump_is_one_error_line(run):
 
 def test_status_without_a_store_says_to_pull_first(run):
     assert_one_error_line(run("status"), "movisync pull", code=2)
+
+
+def test_gaps_help_names_every_gap_kind():
+    kind = next(p for p in main.commands["gaps"].params if p.name == "kinds")
+    listed = kind.help.removeprefix("Only gaps of this kind: ").removesuffix(".").split(", ")
+    assert listed == [str(k) for k in GapKind]
 
 
 def test_every_command_takes_api_and_store_after_its_name(run):
