@@ -12,6 +12,8 @@ from click.testing import CliRunner
 
 from movisync import i18n
 from movisync.cli import main
+from movisync.config import load_settings
+from movisync.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -132,6 +134,13 @@ def test_plurals_follow_each_languages_rule(monkeypatch):
     assert [pages(n) for n in (0, 1, 2)] == ["0 page", "1 page", "2 pages"]
 
 
+def test_library_errors_are_said_in_the_locales_language(monkeypatch):
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    with pytest.raises(ConfigError) as refused:
+        load_settings(env={"MOVISYNC_BATCH": "x"})
+    assert str(refused.value) == "le réglage 'batch' doit être un nombre, pas 'x'"
+
+
 # --- the command line ------------------------------------------------------------------------
 def test_help_is_in_french_in_a_french_locale(run):
     result = run(FRENCH, "--help")
@@ -171,6 +180,9 @@ def test_an_error_is_one_french_line_in_a_french_locale(run):
     assert result.stderr == (
         "Erreur : pas de base locale à movisync.sqlite ; lancez d’abord `movisync pull`\n"
     )
+    bad = run(FRENCH, "pull", "--api", "not-a-url")
+    assert bad.exit_code == 2
+    assert bad.stderr.startswith("Erreur : l’URL de l’API doit commencer par http://")
 
 
 def test_an_error_is_one_english_line_otherwise(run):
