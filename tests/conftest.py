@@ -20,6 +20,12 @@ import pytest
 
 from movisync.wiki import Wiki, WikiClient
 
+# The tests read movisync's messages in English, whatever the machine's locale (and so do
+# the commands they start); tests/test_i18n.py asks for French where it wants it.
+for _variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+    os.environ.pop(_variable, None)
+os.environ["LANG"] = "C.UTF-8"
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCAL_WIKI = ROOT / "scripts" / "local-wiki"
 DEFAULT_PORT = 8089

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from movisync.cli import main
+from movisync.gaps import GapKind
 from movisync.store import Store
 
 from .helpers import corpus_store
@@ -80,6 +81,12 @@ def test_a_missing_dump_is_one_error_line(run):
 
 def test_status_without_a_store_says_to_pull_first(run):
     assert_one_error_line(run("status"), "movisync pull", code=2)
+
+
+def test_gaps_help_names_every_gap_kind():
+    kind = next(p for p in main.commands["gaps"].params if p.name == "kinds")
+    listed = kind.help.removeprefix("Only gaps of this kind: ").removesuffix(".").split(", ")
+    assert listed == [str(k) for k in GapKind]
 
 
 def test_every_command_takes_api_and_store_after_its_name(run):
@@ -223,6 +230,19 @@ class TestOfflineStore:
         assert history and history[-1]["gaps"] == len(rows) and history[-1]["new"] is None
         accented = json.loads(run("gaps", "--type", "événement", "--format", "json").stdout)
         assert accented and {r["type"] for r in accented} == {"evenement"}
+
+    def test_exceptions_from_the_command_line(self, run):
+        done = run("exception", "tiers-lieu", "Site web", "--page", "laMyne")
+        assert done.exit_code == 0 and "exception recorded" in done.stderr
+        rows = json.loads(run("gaps", "--page", "LaMyne", "--format", "json").stdout)
+        assert "url" not in {r["field"] for r in rows}
+        run("exception", "tiers-lieu", "url", "--page", "LaMyne", "--remove")
+        rows = json.loads(run("gaps", "--page", "LaMyne", "--format", "json").stdout)
+        assert "url" in {r["field"] for r in rows}
+        unknown = run("exception", "tiers-lieu", "url", "--page", "Nowhere")
+        assert unknown.exit_code == 2 and unknown.stderr.startswith("Error: no content page")
+        itself = run("not-duplicate", "LaMyne", "laMyne")
+        assert itself.exit_code == 2 and "paired with itself" in itself.stderr
 
     def test_records_schema_and_dupes(self, run):
         records = json.loads(run("records", "--type", "projet", "--format", "json").stdout)

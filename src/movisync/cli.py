@@ -1,7 +1,8 @@
 """The ``movisync`` command: one thin command per :class:`~movisync.workspace.Workspace`
 method.
 
-Data goes to stdout, progress and errors to stderr. Exit codes are
+Data goes to stdout, progress and errors to stderr; messages are in the locale's
+language (:mod:`movisync.i18n`). Exit codes are
 :class:`movisync.errors.ExitCode`: 0 done, 1 error (one ``Error: ...`` line), 2 usage or
 configuration, 3 gaps of a ``--fail-on`` kind, 4 pages skipped, 130 interrupted.
 """
@@ -25,6 +26,7 @@ from .config import Settings, load_settings
 from .errors import ConfigError, ExitCode, MovisyncError
 from .files import write_file
 from .gaps import GapKind
+from .i18n import N_, Group, Option, _, ngettext, option, speak_for_click
 from .output import emit, format_option, output_options
 from .profile import load_profile
 from .store import Store
@@ -35,27 +37,38 @@ from .workspace import PublishOptions, PullOptions, Workspace
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class _Group(click.Group):
-    """Turns library errors into one line and their exit code, in one place."""
+class _Group(Group):
+    """Speaks the locale's language (Click's messages too), and turns library errors into
+    one line and their exit code, in one place."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        speak_for_click()
+        return super().main(*args, **kwargs)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except MovisyncError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(_("Error: {message}").format(message=exc), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo(
-                "\nInterrupted: what was stored is kept; run the same command again to resume.",
+                "\n"
+                + _("Interrupted: what was stored is kept; run the same command again to resume."),
                 err=True,
             )
             ctx.exit(ExitCode.INTERRUPTED)
 
 
 @click.group(cls=_Group)
-@click.version_option(__version__, prog_name="movisync")
-@click.option(
-    "-v", "--verbose", is_flag=True, help="Also log each API request on stderr (waits always show)."
+@click.version_option(
+    __version__, prog_name="movisync", cls=Option, help=N_("Show the version and exit.")
+)
+@option(
+    "-v",
+    "--verbose",
+    is_flag=True,
+    help=N_("Also log each API request on stderr (waits always show)."),
 )
 def main(verbose: bool) -> None:
     """Keep Movilab's documentation in good shape: pull the wiki into a local store,
@@ -70,16 +83,16 @@ def main(verbose: bool) -> None:
 def wiki_options(command: F) -> F:
     """``--api`` and ``--store``, accepted by every command after its name."""
 
-    @click.option(
+    @option(
         "--api",
         metavar="URL",
-        help="MediaWiki API URL [env MOVISYNC_API; default https://movilab.org/api.php].",
+        help=N_("MediaWiki API URL [env MOVISYNC_API; default https://movilab.org/api.php]."),
     )
-    @click.option(
+    @option(
         "--store",
         type=click.Path(path_type=Path),
         metavar="PATH",
-        help="Store file [env MOVISYNC_STORE; default movisync.sqlite].",
+        help=N_("Store file [env MOVISYNC_STORE; default movisync.sqlite]."),
     )
     @functools.wraps(command)
     def wrapper(*args: Any, api: str | None, store: Path | None, **kwargs: Any) -> Any:
@@ -107,7 +120,9 @@ def connect(settings: Settings) -> Wiki:
 def workspace(settings: Settings, *, existing: bool = True) -> Iterator[Workspace]:
     """A workspace over the settings' store; ``existing``: the store must be there."""
     if existing and not settings.store.exists():
-        raise ConfigError(f"no store at {settings.store}; run `movisync pull` first")
+        raise ConfigError(
+            _("no store at {store}; run `movisync pull` first").format(store=settings.store)
+        )
     credentials = (
         (settings.username, settings.password) if settings.username and settings.password else None
     )
@@ -158,7 +173,7 @@ def fail_kinds(fail_on: str) -> tuple[str, ...]:
     kinds = split((fail_on,))
     unknown = sorted(set(kinds) - {str(k) for k in GapKind})
     if unknown:
-        raise ConfigError(f"--fail-on: unknown kind(s) {', '.join(unknown)}")
+        raise ConfigError(_("--fail-on: unknown kind(s) {kinds}").format(kinds=", ".join(unknown)))
     return kinds
 
 
@@ -172,14 +187,23 @@ class _ProgressLine:
     def __call__(self, progress: Progress) -> None:
         if not self.active:
             return
+        kind = views.pull_kind(progress.kind)
+        requests = ngettext("{count} request", "{count} requests", progress.requests)
+        requests = requests.format(count=progress.requests)
         if progress.total:
             share = min(1.0, progress.pages / progress.total)
-            line = (
-                f"{progress.kind}: [{'#' * int(share * 30):<30}] {progress.pages}/~"
-                f"{progress.total} pages, {progress.requests} requests"
+            pages = ngettext("{pages}/~{count} page", "{pages}/~{count} pages", progress.total)
+            line = _("{kind}: [{bar}] {pages}, {requests}").format(
+                kind=kind,
+                bar=f"{'#' * int(share * 30):<30}",
+                pages=pages.format(pages=progress.pages, count=progress.total),
+                requests=requests,
             )
         else:
-            line = f"{progress.kind}: {progress.pages} pages, {progress.requests} requests"
+            pages = ngettext("{count} page", "{count} pages", progress.pages)
+            line = _("{kind}: {pages}, {requests}").format(
+                kind=kind, pages=pages.format(count=progress.pages), requests=requests
+            )
         click.echo(f"\r{line}\x1b[K", err=True, nl=False)
         self.drawn = True
 
@@ -188,42 +212,46 @@ class _ProgressLine:
             click.echo("", err=True)
 
 
-types_option = click.option(
+types_option = option(
     "--type",
     "types",
     multiple=True,
     metavar="TYPE",
-    help="Only pages of this type (repeat or comma-separate).",
+    help=N_("Only pages of this type (repeat or comma-separate)."),
 )
-fail_on_option = click.option(
+fail_on_option = option(
     "--fail-on",
     metavar="KIND[,KIND]",
     default="",
-    help="Exit 3 when gaps of these kinds exist (for scheduled runs).",
+    help=N_("Exit 3 when gaps of these kinds exist (for scheduled runs)."),
 )
 
 
 def publish_options(command: F) -> F:
-    command = click.option(
-        "--force", is_flag=True, help="Overwrite blocks edited by hand since movisync wrote them."
+    command = option(
+        "--force",
+        is_flag=True,
+        help=N_("Overwrite blocks edited by hand since movisync wrote them."),
     )(command)
-    command = click.option(
-        "--recreate", is_flag=True, help="Create again the curated pages someone deleted."
+    command = option(
+        "--recreate", is_flag=True, help=N_("Create again the curated pages someone deleted.")
     )(command)
-    return click.option(
-        "--allow-shrink", is_flag=True, help="Allow a block to lose more than the max_shrink share."
+    return option(
+        "--allow-shrink",
+        is_flag=True,
+        help=N_("Allow a block to lose more than the max_shrink share."),
     )(command)
 
 
 # --- commands ----------------------------------------------------------------------------------
 @main.command("pull")
 @wiki_options
-@click.option("--full", is_flag=True, help="Pull every page again instead of only the changes.")
-@click.option(
+@option("--full", is_flag=True, help=N_("Pull every page again instead of only the changes."))
+@option(
     "--dump",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="FILE",
-    help="Load a Special:Export or dump file (.xml, .xml.gz, .xml.bz2) instead.",
+    help=N_("Load a Special:Export or dump file (.xml, .xml.gz, .xml.bz2) instead."),
 )
 @format_option("text", "json")
 def pull_command(settings: Settings, full: bool, dump: Path | None, output_format: str) -> None:
@@ -241,17 +269,17 @@ def pull_command(settings: Settings, full: bool, dump: Path | None, output_forma
         finally:
             line.done()
     if summary.note:
-        say([f"Note: {summary.note}"])
+        say([_("Note: {note}").format(note=summary.note)])
     data = views.pull_json(summary)
     click.echo(json.dumps(data) if output_format == "json" else views.pull_line(summary))
 
 
 @main.command("status")
 @wiki_options
-@click.option(
+@option(
     "--rebind",
     metavar="URL",
-    help="Move the store to the same wiki's new API URL (checked: same wiki, same pages).",
+    help=N_("Move the store to the same wiki's new API URL (checked: same wiki, same pages)."),
 )
 @format_option("text", "json")
 def status_command(settings: Settings, rebind: str | None, output_format: str) -> None:
@@ -261,7 +289,7 @@ def status_command(settings: Settings, rebind: str | None, output_format: str) -
             moved = ws.rebind(
                 connect(load_settings(flags={"api": rebind, "store": settings.store}))
             )
-            say([f"Rebound {settings.store} to {moved}"])
+            say([_("Rebound {store} to {api}").format(store=settings.store, api=moved)])
         status = ws.status()
     if output_format == "json":
         click.echo(json.dumps(asdict(status), ensure_ascii=False))
@@ -283,29 +311,33 @@ def records_command(settings: Settings, types: tuple[str, ...], output_format: s
 @main.command("gaps")
 @wiki_options
 @types_option
-@click.option(
+@option(
     "--kind",
     "kinds",
     multiple=True,
     metavar="KIND",
-    help=f"Only gaps of this kind: {', '.join(GapKind)}.",
+    help=N_(
+        "Only gaps of this kind: missing_field, empty_field, invalid_value, unknown_param, "
+        "duplicate_param, no_template, uncategorized, stub, orphan, red_link, dead_end, "
+        "dead_link, unreadable."
+    ),
 )
-@click.option("--page", "pages", multiple=True, metavar="TITLE", help="Only this page.")
-@click.option(
+@option("--page", "pages", multiple=True, metavar="TITLE", help=N_("Only this page."))
+@option(
     "--summary",
     is_flag=True,
-    help="Counts per type and kind, and each field's completeness, instead.",
+    help=N_("Counts per type and kind, and each field's completeness, instead."),
 )
-@click.option(
+@option(
     "--check-links",
     is_flag=True,
-    help="Also check the websites of url fields (dead_link); slow, cached 7 days.",
+    help=N_("Also check the websites of url fields (dead_link); slow, cached 7 days."),
 )
-@click.option(
+@option(
     "--snapshot",
     "keep",
     is_flag=True,
-    help="Also keep a snapshot for history and trends (as each `run` does).",
+    help=N_("Also keep a snapshot for history and trends (as each `run` does)."),
 )
 @fail_on_option
 @output_options
@@ -327,36 +359,44 @@ def gaps_command(
             types=split(types), kinds=split(kinds), pages=pages, check_links=check_links
         )
         if ws.schema.discovered:
+            found_types = ", ".join(t.key for t in ws.profile.types if t.found)
             say(
                 [
-                    "Note: the wiki's own page types were found (`movisync schema` says how): "
-                    + ", ".join(t.key for t in ws.profile.types if t.found)
+                    _(
+                        "Note: the wiki's own page types were found (`movisync schema` says "
+                        "how): {types}"
+                    ).format(types=found_types)
                 ]
             )
         if keep:
             ws.snapshot()
-    say([f"Warning: {title}: the parser could not read it ({why})" for title, why in found.errors])
+    say(
+        [
+            _("Warning: {title}: the parser could not read it ({why})").format(title=t, why=why)
+            for t, why in found.errors
+        ]
+    )
     if summary:
         emit(*views.gap_counts(found), output_format)
         click.echo("")
         emit(*views.fills(found), output_format)
     else:
         emit(*views.gaps(found), output_format)
-    say([f"{len(found.gaps)} gaps on {sum(found.pages.values())} pages"])
+    say([views.gaps_line(found)])
     if any(g.kind in failing for g in found.gaps):
         raise SystemExit(ExitCode.GAPS)
 
 
 @main.command("schema")
 @wiki_options
-@click.option(
+@option(
     "--write",
     "write_to",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="FILE",
-    help="Write the schema as a profile file (to pin it) instead.",
+    help=N_("Write the schema as a profile file (to pin it) instead."),
 )
-@click.option("--infer", is_flag=True, help="Print that profile file on stdout instead.")
+@option("--infer", is_flag=True, help=N_("Print that profile file on stdout instead."))
 @output_options
 def schema_command(
     settings: Settings, write_to: Path | None, infer: bool, output_format: str
@@ -369,7 +409,7 @@ def schema_command(
     say(views.schema_notes(found))
     if write_to is not None:
         write_file(write_to, text)
-        say([f"Wrote {write_to}"])
+        say([_("Wrote {file}").format(file=write_to)])
     elif infer:
         click.echo(text, nl=False)
     else:
@@ -379,25 +419,27 @@ def schema_command(
 @main.command("dupes")
 @wiki_options
 @types_option
-@click.option(
+@option(
     "--threshold",
     type=click.IntRange(0, 100),
     default=None,
-    help="Report pairs whose match probability is at least this, in percent "
-    "[default: the profile's, 50].",
+    help=N_(
+        "Report pairs whose match probability is at least this, in percent "
+        "[default: the profile's, 50]."
+    ),
 )
-@click.option(
+@option(
     "--explain",
     nargs=2,
     metavar="PAGE_A PAGE_B",
     default=None,
-    help="Compare two pages under the learned model and print each comparison's weight.",
+    help=N_("Compare two pages under the learned model and print each comparison's weight."),
 )
-@click.option("--clusters", is_flag=True, help="List groups of pages joined by pairs instead.")
-@click.option(
+@option("--clusters", is_flag=True, help=N_("List groups of pages joined by pairs instead."))
+@option(
     "--merges",
     is_flag=True,
-    help="List, for structured pairs, field by field what to keep, instead.",
+    help=N_("List, for structured pairs, field by field what to keep, instead."),
 )
 @output_options
 def dupes_command(
@@ -429,39 +471,47 @@ def dupes_command(
 @wiki_options
 @click.argument("page_a")
 @click.argument("page_b")
-@click.option("--remove", is_flag=True, help="Take the verdict back.")
+@option("--remove", is_flag=True, help=N_("Take the verdict back."))
 def not_duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool) -> None:
     """Record that two pages are not duplicates: `movisync dupes` stops reporting them
     (and learns from it)."""
     with workspace(settings) as ws:
         ws.set_verdict(page_a, page_b, None if remove else False)
-    say([f"{page_a} / {page_b}: {'no longer marked' if remove else 'marked'} as not duplicates"])
+    said = (
+        _("{a} / {b}: no longer marked as not duplicates")
+        if remove
+        else _("{a} / {b}: marked as not duplicates")
+    )
+    say([said.format(a=page_a, b=page_b)])
 
 
 @main.command("duplicate")
 @wiki_options
 @click.argument("page_a")
 @click.argument("page_b")
-@click.option("--remove", is_flag=True, help="Take the verdict back.")
+@option("--remove", is_flag=True, help=N_("Take the verdict back."))
 def duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool) -> None:
     """Record that two pages document the same thing: `movisync dupes` always reports
     them (until one becomes a redirect) and learns from it."""
     with workspace(settings) as ws:
         ws.set_verdict(page_a, page_b, None if remove else True)
-    say([f"{page_a} / {page_b}: {'no longer marked' if remove else 'marked'} as duplicates"])
+    said = (
+        _("{a} / {b}: no longer marked as duplicates")
+        if remove
+        else _("{a} / {b}: marked as duplicates")
+    )
+    say([said.format(a=page_a, b=page_b)])
 
 
 @main.command("exception")
 @wiki_options
 @click.argument("page_type", metavar="TYPE")
 @click.argument("field")
-@click.option("--page", metavar="TITLE", help="Only for this page (otherwise: every page of TYPE).")
-@click.option(
-    "--reason", default=None, help="Why (written on the worklist; default: not applicable)."
+@option("--page", metavar="TITLE", help=N_("Only for this page (otherwise: every page of TYPE)."))
+@option(
+    "--reason", default=None, help=N_("Why (written on the worklist; default: not applicable).")
 )
-@click.option(
-    "--remove", is_flag=True, help="Take the exception back: the gaps are reported again."
-)
+@option("--remove", is_flag=True, help=N_("Take the exception back: the gaps are reported again."))
 def exception_command(
     settings: Settings,
     page_type: str,
@@ -475,8 +525,13 @@ def exception_command(
     with workspace(settings) as ws:
         said = None if remove else reason or ws.profile.words.not_applicable
         ws.set_waiver(page_type, page or "", field, said)
-    where = page or f"every page of type {page_type}"
-    say([f"{field} on {where}: {'exception taken back' if remove else 'exception recorded'}"])
+    where = page or _("every page of type {type}").format(type=page_type)
+    done = (
+        _("{field} on {where}: exception taken back")
+        if remove
+        else _("{field} on {where}: exception recorded")
+    )
+    say([done.format(field=field, where=where)])
 
 
 def show_plan(lines: Sequence[str]) -> None:
@@ -489,13 +544,13 @@ def show_plan(lines: Sequence[str]) -> None:
 
 @main.command("plan")
 @wiki_options
-@click.option(
+@option(
     "--output",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="FILE",
-    help="Also write the plan as JSON (with each page's base revision).",
+    help=N_("Also write the plan as JSON (with each page's base revision)."),
 )
-@click.option("--apply", "apply_now", is_flag=True, help="Apply the plan right away.")
+@option("--apply", "apply_now", is_flag=True, help=N_("Apply the plan right away."))
 @publish_options
 def plan_command(
     settings: Settings,
@@ -538,16 +593,16 @@ def apply_command(
 
 @main.command("run")
 @wiki_options
-@click.option("--apply", "apply_now", is_flag=True, help="Write the plan (otherwise: plan only).")
+@option("--apply", "apply_now", is_flag=True, help=N_("Write the plan (otherwise: plan only)."))
 @fail_on_option
-@click.option(
+@option(
     "--report",
     "report_file",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="FILE",
-    help="Write what the run did as JSON.",
+    help=N_("Write what the run did as JSON."),
 )
-@click.option("--diff", is_flag=True, help="Show each page's diff (otherwise one line a page).")
+@option("--diff", is_flag=True, help=N_("Show each page's diff (otherwise one line a page)."))
 @publish_options
 def run_command(
     settings: Settings,
@@ -585,15 +640,20 @@ def doctor_command(settings: Settings) -> None:
     """Check the API URL, the login, the account's rights and the targets' markers."""
     with workspace(settings, existing=False) as ws:
         checks = ws.doctor(check_store=settings.store.exists())
+    marks = {True: _("ok"), False: _("FAIL")}
+    width = max(map(len, marks.values()))
     for check in checks:
-        click.echo(f"{'ok  ' if check.ok else 'FAIL'} {check.name}: {check.detail}")
+        line = _("{mark} {name}: {detail}").format(
+            mark=marks[check.ok].ljust(width), name=check.name, detail=check.detail
+        )
+        click.echo(line)
     if not all(c.ok for c in checks):
         raise SystemExit(ExitCode.ERROR)
 
 
 @main.command("history")
 @wiki_options
-@click.option("--type", "page_type", metavar="TYPE", help="Count only this page type's gaps.")
+@option("--type", "page_type", metavar="TYPE", help=N_("Count only this page type's gaps."))
 @output_options
 def history_command(settings: Settings, page_type: str | None, output_format: str) -> None:
     """List the snapshots that `run` (and `gaps --snapshot`) keep: gaps, fixed and new
@@ -607,12 +667,12 @@ def history_command(settings: Settings, page_type: str | None, output_format: st
 
 @main.command("report")
 @wiki_options
-@click.option(
+@option(
     "--html",
     "html_file",
     type=click.Path(path_type=Path, dir_okay=False),
     metavar="FILE",
-    help="Write one self-contained HTML report to FILE.",
+    help=N_("Write one self-contained HTML report to FILE."),
 )
 @format_option("markdown", "json")
 def report_command(settings: Settings, html_file: Path | None, output_format: str) -> None:
@@ -621,7 +681,7 @@ def report_command(settings: Settings, html_file: Path | None, output_format: st
         data = ws.report()
     if html_file is not None:
         write_file(html_file, report.to_html(data))
-        say([f"Wrote {html_file}"])
+        say([_("Wrote {file}").format(file=html_file)])
     elif output_format == "json":
         click.echo(report.to_json(data))
     else:

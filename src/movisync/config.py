@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import _
 
 DEFAULT_API = "https://movilab.org/api.php"
 DEFAULT_STORE = Path("movisync.sqlite")
@@ -81,16 +82,20 @@ def _number(kind: type, low: float, high: float | None = None) -> Callable[[Any]
 
     def read(value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float | str):
-            raise ValueError(f"a number, not {value!r}")
+            raise ValueError(_("a number, not {value!r}").format(value=value))
         try:
             number = kind(value)
         except ValueError:
-            raise ValueError(f"a number, not {value!r}") from None
+            raise ValueError(_("a number, not {value!r}").format(value=value)) from None
         if kind is int and isinstance(value, float) and number != value:
-            raise ValueError(f"a whole number, not {value!r}")
+            raise ValueError(_("a whole number, not {value!r}").format(value=value))
         if number < low or (high is not None and number > high):
-            bound = f"from {low:g} to {high:g}" if high is not None else f"at least {low:g}"
-            raise ValueError(f"a number {bound}, not {value!r}")
+            bound = (
+                _("from {low:g} to {high:g}").format(low=low, high=high)
+                if high is not None
+                else _("at least {low:g}").format(low=low)
+            )
+            raise ValueError(_("a number {bound}, not {value!r}").format(bound=bound, value=value))
         return number
 
     return read
@@ -98,7 +103,7 @@ def _number(kind: type, low: float, high: float | None = None) -> Callable[[Any]
 
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"some text, not {value!r}")
+        raise ValueError(_("some text, not {value!r}").format(value=value))
     return value
 
 
@@ -108,7 +113,7 @@ def _path(value: Any) -> Path:
 
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError(f"true or false, not {value!r}")
+        raise ValueError(_("true or false, not {value!r}").format(value=value))
     return value
 
 
@@ -116,7 +121,7 @@ def _namespaces(value: Any) -> tuple[int, ...] | None:
     if value is None:
         return None
     if not isinstance(value, list | tuple) or not value:
-        raise ValueError(f"a list of namespace numbers, not {value!r}")
+        raise ValueError(_("a list of namespace numbers, not {value!r}").format(value=value))
     return tuple(_number(int, 0)(v) for v in value)
 
 
@@ -150,7 +155,9 @@ def _coerce(name: str, value: Any) -> Any:
     try:
         return READERS[name](value)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"setting {name!r} must be {exc}") from None
+        raise ConfigError(
+            _("setting {name!r} must be {what}").format(name=name, what=exc)
+        ) from None
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -159,17 +166,25 @@ def read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read the configuration file {path}: {exc.strerror}") from None
+        raise ConfigError(
+            _("cannot read the configuration file {path}: {reason}").format(
+                path=path, reason=exc.strerror
+            )
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError(
-            f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8"
+            _("{path} is not UTF-8 text (byte {byte}); save it as UTF-8").format(
+                path=path, byte=exc.start
+            )
         ) from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        raise ConfigError(
+            _("{path} is not valid TOML: {reason}").format(path=path, reason=exc)
+        ) from None
 
 
 def load_settings(
@@ -191,19 +206,24 @@ def load_settings(
         data = read_toml(path)
         section = data.get("movisync", data)
         if not isinstance(section, dict):
-            raise ConfigError(f"{path}: [movisync] must be a table of settings")
+            raise ConfigError(_("{path}: [movisync] must be a table of settings").format(path=path))
         unknown = sorted(set(section) - _FILE_KEYS - {"profile"})
         if unknown:
             raise ConfigError(
-                f"{path}: unknown setting(s) {', '.join(unknown)}; known: "
-                + ", ".join(sorted(_FILE_KEYS))
+                _("{path}: unknown setting(s) {names}; known: {known}").format(
+                    path=path, names=", ".join(unknown), known=", ".join(sorted(_FILE_KEYS))
+                )
             )
         values.update({k: v for k, v in section.items() if k in _FILE_KEYS})
     values.update({name: env[var] for name, var in _ENV.items() if env.get(var)})
     values.update({k: v for k, v in (flags or {}).items() if v is not None})
     settings = replace(Settings(), config=path, **{k: _coerce(k, v) for k, v in values.items()})
     if not settings.api.startswith(("http://", "https://")):
-        raise ConfigError(f"the API URL must start with http:// or https://, not {settings.api!r}")
+        raise ConfigError(
+            _("the API URL must start with http:// or https://, not {api!r}").format(
+                api=settings.api
+            )
+        )
     if bool(settings.username) != bool(settings.password):
-        raise ConfigError("set both MOVISYNC_USERNAME and MOVISYNC_PASSWORD, or neither")
+        raise ConfigError(_("set both MOVISYNC_USERNAME and MOVISYNC_PASSWORD, or neither"))
     return settings

@@ -18,6 +18,7 @@ from xml.etree.ElementTree import ParseError
 import mwxml
 
 from .errors import DumpError
+from .i18n import _
 from .site import CANONICAL, MAIN, Namespace, SiteInfo
 from .store import Changes, Page, Store
 from .sync import Progress, ProgressCallback, PullSummary, finish, pull_namespaces
@@ -32,7 +33,9 @@ def _open_dump(path: Path) -> IO[bytes]:
             return bz2.open(path, "rb")
         return path.open("rb")
     except OSError as exc:
-        raise DumpError(f"cannot open the dump {path}: {exc.strerror or exc}") from None
+        raise DumpError(
+            _("cannot open the dump {path}: {reason}").format(path=path, reason=exc.strerror or exc)
+        ) from None
 
 
 def _dump_site(info: Any) -> SiteInfo:
@@ -91,8 +94,10 @@ def load_dump(
                 last = revisions[-1]
                 if item.id is None or last.id is None:
                     raise DumpError(
-                        f"{path}: the page {item.title!r} has no id; movisync reads dumps made "
-                        "by Special:Export or dumpBackup.php, which give every page its id"
+                        _(
+                            "{path}: the page {title!r} has no id; movisync reads dumps made "
+                            "by Special:Export or dumpBackup.php, which give every page its id"
+                        ).format(path=path, title=item.title)
                     )
                 text = last.text or ""
                 stamp = last.timestamp.long_format() if last.timestamp else ""
@@ -124,8 +129,10 @@ def load_dump(
             OSError,
         ) as exc:
             raise DumpError(
-                f"{path} is not a readable MediaWiki XML dump ({exc}); pages stored before "
-                "this point are kept"
+                _(
+                    "{path} is not a readable MediaWiki XML dump ({reason}); pages stored "
+                    "before this point are kept"
+                ).format(path=path, reason=exc)
             ) from None
     with store.transaction():
         store.set_state("namespaces", sorted(set(store.state("namespaces") or ()) | chosen))

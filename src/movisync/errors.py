@@ -2,7 +2,8 @@
 
 The CLI turns any of them into one line, ``Error: <message>``, and the exit code the
 class carries (1, or 2 for configuration); the message always says what happened and
-what to do about it.
+what to do about it, in the locale's language (``Erreur : ...`` in French, see
+:mod:`movisync.i18n`).
 
 ::
 
@@ -33,6 +34,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 from typing import ClassVar
+
+from .i18n import _
 
 
 class ExitCode(IntEnum):
@@ -149,6 +152,6 @@ class ApiError(WikiError):
     """The API answered with an error code (``code``) and a message (``info``)."""
 
     def __init__(self, code: str, info: str) -> None:
-        super().__init__(f"the wiki answered {code}: {info}")
+        super().__init__(_("the wiki answered {code}: {info}").format(code=code, info=info))
         self.code = code
         self.info = info

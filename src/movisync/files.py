@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import FileError
+from .i18n import _
 
 
 def write_file(path: Path, text: str) -> None:
@@ -20,7 +21,11 @@ def write_file(path: Path, text: str) -> None:
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
     except OSError as exc:
-        raise FileError(f"cannot write {path}: {exc.strerror} ({folder})") from None
+        raise FileError(
+            _("cannot write {path}: {reason} ({folder})").format(
+                path=path, reason=exc.strerror, folder=folder
+            )
+        ) from None
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
@@ -30,7 +35,9 @@ def write_file(path: Path, text: str) -> None:
     except OSError as exc:
         Path(temporary).unlink(missing_ok=True)
         raise FileError(
-            f"cannot write {path}: {exc.strerror}; the previous file, if any, is unchanged"
+            _("cannot write {path}: {reason}; the previous file, if any, is unchanged").format(
+                path=path, reason=exc.strerror
+            )
         ) from None
 
 
@@ -39,6 +46,8 @@ def read_file(path: Path) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise FileError(f"cannot read {path}: {exc.strerror}") from None
+        raise FileError(
+            _("cannot read {path}: {reason}").format(path=path, reason=exc.strerror)
+        ) from None
     except UnicodeDecodeError:
-        raise FileError(f"{path} is not UTF-8 text") from None
+        raise FileError(_("{path} is not UTF-8 text").format(path=path)) from None

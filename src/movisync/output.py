@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import click
 
+from .i18n import N_, option
+
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 F = TypeVar("F", bound=Callable[..., Any])
 Row = Mapping[str, Any]
@@ -21,13 +23,13 @@ def format_option(*choices: str) -> Callable[[F], F]:
     """``--format``, the one option every command's output goes through: the listing
     commands take :data:`FORMATS`, the others a few of their own (the first is the
     default)."""
-    return click.option(
+    return option(
         "--format",
         "output_format",
         type=click.Choice(choices),
         default=choices[0],
         show_default=True,
-        help="Output format on stdout.",
+        help=N_("Output format on stdout."),
     )
 
 

@@ -23,6 +23,7 @@ from typing import Any
 
 from .config import read_toml
 from .errors import ConfigError
+from .i18n import _
 from .kinds import KINDS, LEGACY
 from .text import fold
 
@@ -182,7 +183,9 @@ class Profile:
             if fold(page_type.key) == fold(key):
                 return page_type
         raise ConfigError(
-            f"no page type {key!r} in the profile; known: {', '.join(self.type_keys())}"
+            _("no page type {key!r} in the profile; known: {known}").format(
+                key=key, known=", ".join(self.type_keys())
+            )
         )
 
     def type_keys(self) -> tuple[str, ...]:
@@ -216,17 +219,25 @@ def load_profile(config_file: Path | None = None) -> Profile:
     if config_file is not None and config_file.exists():
         extra = read_toml(config_file).get("profile", {})
         if not isinstance(extra, dict):
-            raise ConfigError(f"{config_file}: profile must be a table ([profile]), not {extra!r}")
+            raise ConfigError(
+                _("{file}: profile must be a table ([profile]), not {value!r}").format(
+                    file=config_file, value=extra
+                )
+            )
         if extra.get("extends", "movilab") == "none":
             data = {}
         elif extra.get("extends", "movilab") != "movilab":
-            raise ConfigError(f'{config_file}: [profile] extends must be "movilab" or "none"')
+            raise ConfigError(
+                _('{file}: [profile] extends must be "movilab" or "none"').format(file=config_file)
+            )
         extra = {k: v for k, v in extra.items() if k != "extends"}
         data = merge(data, extra)
         try:
             return profile_from_data(data, user=extra)
         except ConfigError as exc:
-            raise ConfigError(f"{config_file}: {exc}") from None
+            raise ConfigError(
+                _("{file}: {problem}").format(file=config_file, problem=exc)
+            ) from None
     return profile_from_data(data)
 
 
@@ -257,11 +268,19 @@ def _field(
         kind, multi = LEGACY[kind][0], LEGACY[kind][1] or multi
     if kind not in KINDS:
         known = ", ".join(sorted([*KINDS, *LEGACY]))
-        raise ConfigError(f"profile: field {key}.{name} has kind {kind!r}; known: {known}")
+        raise ConfigError(
+            _("profile: field {type}.{name} has kind {kind!r}; known: {known}").format(
+                type=key, name=name, kind=kind, known=known
+            )
+        )
     values = options.get("values", ())
     if isinstance(values, str):
         if values not in lists:
-            raise ConfigError(f"profile: field {key}.{name} uses an unknown list {values!r}")
+            raise ConfigError(
+                _("profile: field {type}.{name} uses an unknown list {list!r}").format(
+                    type=key, name=name, list=values
+                )
+            )
         values = lists[values]
     sources = {}
     for option, rules in OPTION_RULES.items():
@@ -289,13 +308,17 @@ def _words(table: Mapping[str, Any]) -> Words:
     known = {f.name for f in fields(Words)}
     unknown = sorted(set(table) - known)
     if unknown:
-        raise ConfigError(f"profile: unknown [wiki] word(s) {', '.join(unknown)}")
+        raise ConfigError(
+            _("profile: unknown [wiki] word(s) {words}").format(words=", ".join(unknown))
+        )
     values: dict[str, Any] = {
         k: tuple(str(w) for w in v) if isinstance(v, list) else str(v) for k, v in table.items()
     }
     for key, value in values.items():
         if key.endswith("_forms") and (not isinstance(value, tuple) or len(value) != 2):
-            raise ConfigError(f"profile: [wiki] {key} takes two words, singular and plural")
+            raise ConfigError(
+                _("profile: [wiki] {key} takes two words, singular and plural").format(key=key)
+            )
     return replace(Words(), **values)
 
 
@@ -306,7 +329,9 @@ def profile_from_data(data: Mapping[str, Any], *, user: Mapping[str, Any] | None
     try:
         return _profile(data, user or {})
     except (TypeError, ValueError, AttributeError) as exc:
-        raise ConfigError(f"profile: {_shape_error(data) or exc}") from None
+        raise ConfigError(
+            _("profile: {problem}").format(problem=_shape_error(data) or exc)
+        ) from None
 
 
 def _shape_error(data: Mapping[str, Any]) -> str | None:
@@ -314,16 +339,22 @@ def _shape_error(data: Mapping[str, Any]) -> str | None:
     tables = ("types", "lists", "banners", "wiki", "dupes")
     for key in tables:
         if key in data and not isinstance(data[key], Mapping):
-            return f"{key} must be a table ([profile.{key}]), not {data[key]!r}"
+            return _("{key} must be a table ([profile.{key}]), not {value!r}").format(
+                key=key, value=data[key]
+            )
     value = data.get("stub_min_chars", 0)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        return f"stub_min_chars must be a whole number of characters, not {value!r}"
+        return _("stub_min_chars must be a whole number of characters, not {value!r}").format(
+            value=value
+        )
     for key, spec in data.get("types", {}).items():
         if not isinstance(spec, Mapping):
-            return f"type {key!r} must be a table, not {spec!r}"
+            return _("type {key!r} must be a table, not {value!r}").format(key=key, value=spec)
         for name, options in spec.get("fields", {}).items():
             if not isinstance(options, Mapping):
-                return f'field {key}.{name} must be a table such as {{ kind = "text" }}'
+                return _('field {type}.{name} must be a table such as {{ kind = "text" }}').format(
+                    type=key, name=name
+                )
     return None
 
 
@@ -333,7 +364,7 @@ def _profile(data: Mapping[str, Any], user: Mapping[str, Any]) -> Profile:
     types = []
     for key, spec in data.get("types", {}).items():
         if not spec.get("templates"):
-            raise ConfigError(f"profile: type {key!r} names no template")
+            raise ConfigError(_("profile: type {key!r} names no template").format(key=key))
         types.append(
             PageType(
                 key=key,

@@ -35,6 +35,7 @@ from typing import Any
 
 from .errors import MarkerError, PlanRejected
 from .files import read_file, write_file
+from .i18n import _
 from .render import Block
 from .text import fold
 from .wiki.api import EditStatus, PageState, UserInfo, Wiki
@@ -144,10 +145,16 @@ def find_block(text: str, block_id: str) -> Owned:
     begin, end = _markers(block_id)
     starts, ends = list(begin.finditer(text)), text.count(end)
     if len(starts) != 1 or ends != 1:
-        raise MarkerError(f"{len(starts)} begin and {ends} end marker(s) for block {block_id!r}")
+        raise MarkerError(
+            _("{begins} begin and {ends} end marker(s) for block {block!r}").format(
+                begins=len(starts), ends=ends, block=block_id
+            )
+        )
     first, last = starts[0], text.index(end)
     if last < first.start():
-        raise MarkerError(f"the end marker of block {block_id!r} comes before its begin")
+        raise MarkerError(
+            _("the end marker of block {block!r} comes before its begin").format(block=block_id)
+        )
     return Owned(first.start(), last, text[first.end() : last].strip("\n"), first.group(1))
 
 
@@ -218,9 +225,9 @@ def render_into(
     if not state.exists:
         return new_page(blocks)
     if state.protected:
-        return Skip(title, SkipReason.PROTECTED, "the page is protected against our edits")
+        return Skip(title, SkipReason.PROTECTED, _("the page is protected against our edits"))
     if not bots_allowed(state.text, user):
-        return Skip(title, SkipReason.NOBOTS, "the page keeps bots out ({{nobots}} or {{bots}})")
+        return Skip(title, SkipReason.NOBOTS, _("the page keeps bots out ({{nobots}} or {{bots}})"))
     text = state.text
     for block in blocks:
         try:
@@ -235,22 +242,28 @@ def render_into(
             return Skip(
                 title,
                 SkipReason.UNPROVEN,
-                f"block {block.id!r} has a marker of an older movisync and this store has no "
-                "record of what was written there: check the page, then use --force",
+                _(
+                    "block {block!r} has a marker of an older movisync and this store has no "
+                    "record of what was written there: check the page, then use --force"
+                ).format(block=block.id),
             )
         if not force and proof is not None and proof not in found:
             return Skip(
                 title,
                 SkipReason.HAND_EDIT,
-                f"block {block.id!r} was edited by hand since "
-                "movisync wrote it (use --force to overwrite)",
+                _(
+                    "block {block!r} was edited by hand since movisync wrote it (use --force "
+                    "to overwrite)"
+                ).format(block=block.id),
             )
         if not allow_shrink and current and len(block.text) < (1 - max_shrink) * len(current):
             return Skip(
                 title,
                 SkipReason.SHRINK,
-                f"block {block.id!r} would shrink from {len(current)} "
-                f"to {len(block.text)} characters (use --allow-shrink)",
+                _(
+                    "block {block!r} would shrink from {before} to {after} characters (use "
+                    "--allow-shrink)"
+                ).format(block=block.id, before=len(current), after=len(block.text)),
             )
         text = replace_block(text, block)
     return text
@@ -342,11 +355,21 @@ def load_plan(path: Path, *, api: str, wiki_id: str) -> Plan:
             data["checksum"],
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise PlanRejected(f"{path} is not a movisync plan ({exc}); nothing was written") from None
+        raise PlanRejected(
+            _("{path} is not a movisync plan ({reason}); nothing was written").format(
+                path=path, reason=exc
+            )
+        ) from None
     if checksum != _checksum(data):
-        raise PlanRejected(f"{path} was changed since movisync wrote it; plan again")
+        raise PlanRejected(
+            _("{path} was changed since movisync wrote it; plan again").format(path=path)
+        )
     if plan_wiki != wiki_id or plan_api.rstrip("/") != api.rstrip("/"):
-        raise PlanRejected(f"{path} was planned for {plan_api} ({plan_wiki}), not this wiki")
+        raise PlanRejected(
+            _("{path} was planned for {api} ({wiki}), not this wiki").format(
+                path=path, api=plan_api, wiki=plan_wiki
+            )
+        )
     return Plan(edits, skipped, started)
 
 
@@ -393,7 +416,9 @@ def deleted_skip(wiki: Wiki, title: str) -> Skip | None:
     return Skip(
         title,
         SkipReason.DELETED,
-        f"deleted by {user} on {when[:10]}: not recreated (use --recreate to create it again)",
+        _("deleted by {user} on {day}: not recreated (use --recreate to create it again)").format(
+            user=user, day=when[:10]
+        ),
     )
 
 
@@ -403,15 +428,19 @@ def check_plan(plan: Plan, owned: Mapping[str, frozenset[str]]) -> None:
     for edit in plan.edits:
         if edit.title not in owned:
             raise PlanRejected(
-                f"the plan edits {edit.title!r}, which is not one of movisync's curated pages; "
-                "nothing was written"
+                _(
+                    "the plan edits {title!r}, which is not one of movisync's curated pages; "
+                    "nothing was written"
+                ).format(title=edit.title)
             )
         ids = {b.id for b in edit.blocks}
         elsewhere = any(b.page != edit.title for b in edit.blocks)
         if not ids or not ids <= owned[edit.title] or elsewhere:
             raise PlanRejected(
-                f"the plan writes blocks {sorted(ids)} on {edit.title!r}, which owns "
-                f"{sorted(owned[edit.title])}; nothing was written"
+                _(
+                    "the plan writes blocks {blocks} on {title!r}, which owns {owned}; nothing "
+                    "was written"
+                ).format(blocks=sorted(ids), title=edit.title, owned=sorted(owned[edit.title]))
             )
 
 
@@ -437,7 +466,11 @@ def apply_plan(
     for number, edit in enumerate(plan.edits):
         if len(applied) >= guards.budget:
             skipped += [
-                Skip(e.title, SkipReason.BUDGET, f"edit budget of {guards.budget} reached")
+                Skip(
+                    e.title,
+                    SkipReason.BUDGET,
+                    _("edit budget of {budget} reached").format(budget=guards.budget),
+                )
                 for e in plan.edits[number:]
             ]
             break
@@ -467,10 +500,10 @@ def _apply_one(
     guards: Guards,
 ) -> Applied | Skip | None:
     """Write one page; None when it already says what the plan says."""
-    for _ in range(guards.retries + 1):
+    for _attempt in range(guards.retries + 1):
         state = wiki.read_pages([edit.title])[edit.title]
         if not edit.create and not state.exists:
-            return Skip(edit.title, SkipReason.MISSING, "the page was deleted since the plan")
+            return Skip(edit.title, SkipReason.MISSING, _("the page was deleted since the plan"))
         if not state.exists and not guards.recreate and (gone := deleted_skip(wiki, edit.title)):
             return gone
         result = render_into(
@@ -502,7 +535,7 @@ def _apply_one(
         if saved.status is EditStatus.PROTECTED:
             return Skip(edit.title, SkipReason.PROTECTED, saved.detail)
         if saved.status is EditStatus.MISSING:
-            return Skip(edit.title, SkipReason.MISSING, "the page was deleted since the plan")
+            return Skip(edit.title, SkipReason.MISSING, _("the page was deleted since the plan"))
         if saved.status is EditStatus.UNCHANGED:
             return None
         if saved.merged:
@@ -511,7 +544,13 @@ def _apply_one(
             for block in edit.blocks:
                 if block_content(now.text, block.id).strip() != block.text.strip():
                     return Skip(
-                        edit.title, SkipReason.CONFLICT, f"merged edit lost block {block.id!r}"
+                        edit.title,
+                        SkipReason.CONFLICT,
+                        _("merged edit lost block {block!r}").format(block=block.id),
                     )
         return Applied(edit.title, saved.rev_id, edit.blocks)
-    return Skip(edit.title, SkipReason.CONFLICT, f"still changing after {guards.retries} retries")
+    return Skip(
+        edit.title,
+        SkipReason.CONFLICT,
+        _("still changing after {retries} retries").format(retries=guards.retries),
+    )

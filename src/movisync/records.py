@@ -36,6 +36,7 @@ from .declared import (
     transcluded,
 )
 from .errors import StoreFull, StoreReadOnly
+from .i18n import _
 from .identifiers import find_identifiers
 from .profile import FieldSpec, PageType, Profile, templatedata
 from .schema import Usage, WikiFacts, usage
@@ -361,7 +362,7 @@ def load_parsed(
         with store.transaction():
             store.cache_records(key, rows)
     except (StoreReadOnly, StoreFull) as exc:
-        log.warning("the parses were not cached: %s", exc)
+        log.warning(_("the parses were not cached: %s"), exc)
     return found
 
 

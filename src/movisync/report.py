@@ -21,6 +21,7 @@ from .dupes import DupeReport
 from .errors import ConfigError
 from .gaps import LABELS, GapKind, GapReport
 from .history import Snapshot, before
+from .i18n import _
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,9 @@ def to_html(data: ReportData) -> str:
         import pygal
         from pygal.style import Style
     except ImportError:
-        raise ConfigError("the HTML report needs pygal: pip install 'movisync[report]'") from None
+        raise ConfigError(
+            _("the HTML report needs pygal: pip install 'movisync[report]'")
+        ) from None
     # pygal adds an import hook of the old protocol (for its maps plugins, unused here):
     # every later failed import would warn about it.
     sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]

@@ -27,6 +27,7 @@ from .errors import (
     StoreTooNew,
     StoreWikiMismatch,
 )
+from .i18n import _
 from .site import Namespace, SiteInfo
 
 MIGRATIONS: tuple[str, ...] = (
@@ -218,29 +219,39 @@ class Store:
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
         if self.path.is_dir():
-            raise StoreCorrupt(f"{self.path} is a folder; --store needs a file path")
+            raise StoreCorrupt(
+                _("{path} is a folder; --store needs a file path").format(path=self.path)
+            )
         folder = self.path.parent
         if not folder.exists():
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreReadOnly(f"cannot make the folder {folder} ({exc.strerror})") from None
+                raise StoreReadOnly(
+                    _("cannot make the folder {folder} ({reason})").format(
+                        folder=folder, reason=exc.strerror
+                    )
+                ) from None
         self.writable = os.access(folder, os.W_OK) and (
             not self.path.exists() or os.access(self.path, os.W_OK)
         )
         """Whether this process may write the store: a read-only store is still read."""
         if not self.writable and not self.path.exists():
             raise StoreReadOnly(
-                f"cannot create the store {self.path}: {folder} is read-only; choose another "
-                "--store or make the folder writable"
+                _(
+                    "cannot create the store {path}: {folder} is read-only; choose another "
+                    "--store or make the folder writable"
+                ).format(path=self.path, folder=folder)
             )
         try:
             self.db = self._connect()
             self._migrate()
         except sqlite3.DatabaseError as exc:
             raise StoreCorrupt(
-                f"{self.path} is not a usable movisync store ({exc}); choose another --store, "
-                "or keep it aside and pull again"
+                _(
+                    "{path} is not a usable movisync store ({reason}); choose another --store, "
+                    "or keep it aside and pull again"
+                ).format(path=self.path, reason=exc)
             ) from None
 
     def _connect(self) -> sqlite3.Connection:
@@ -272,17 +283,23 @@ class Store:
         tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master")}
         if version == 0 and tables:
             raise StoreCorrupt(
-                f"{self.path} is an SQLite file but not a movisync store; choose another --store"
+                _(
+                    "{path} is an SQLite file but not a movisync store; choose another --store"
+                ).format(path=self.path)
             )
         if version > SCHEMA_VERSION:
             raise StoreTooNew(
-                f"{self.path} was written by a newer movisync (schema {version}, this one "
-                f"knows {SCHEMA_VERSION}); upgrade movisync"
+                _(
+                    "{path} was written by a newer movisync (schema {version}, this one knows "
+                    "{known}); upgrade movisync"
+                ).format(path=self.path, version=version, known=SCHEMA_VERSION)
             )
         if version < SCHEMA_VERSION and not self.writable:
             raise StoreReadOnly(
-                f"{self.path} was written by an older movisync and must be upgraded, but it is "
-                "read-only; make it and its folder writable once (nothing is lost)"
+                _(
+                    "{path} was written by an older movisync and must be upgraded, but it is "
+                    "read-only; make it and its folder writable once (nothing is lost)"
+                ).format(path=self.path)
             )
         for number in range(version, SCHEMA_VERSION):
             # One transaction per step: the schema and its version move together.
@@ -293,23 +310,29 @@ class Store:
             except sqlite3.OperationalError as exc:
                 if self.db.in_transaction:
                     self.db.execute("ROLLBACK")
-                raise self._write_error(exc, "upgrading its schema") from None
+                raise self._write_error(exc, _("upgrading its schema")) from None
 
     def _write_error(self, exc: sqlite3.Error, doing: str) -> StoreError:
         """What a failed write means, for people: the store is as it was before."""
         name = getattr(exc, "sqlite_errorname", "")
         if name == "SQLITE_FULL" or "full" in str(exc):
             return StoreFull(
-                f"the disk holding {self.path} is full ({doing}): nothing of this step was "
-                "stored and the store is as it was; free some space and run again"
+                _(
+                    "the disk holding {path} is full ({doing}): nothing of this step was "
+                    "stored and the store is as it was; free some space and run again"
+                ).format(path=self.path, doing=doing)
             )
         if name.startswith("SQLITE_READONLY") or "readonly" in str(exc):
             return StoreReadOnly(
-                f"{self.path} is read-only ({doing}): nothing was changed; make the file and "
-                "its folder writable to keep what this command finds"
+                _(
+                    "{path} is read-only ({doing}): nothing was changed; make the file and "
+                    "its folder writable to keep what this command finds"
+                ).format(path=self.path, doing=doing)
             )
         return StoreCorrupt(
-            f"{self.path} cannot be written ({exc}); nothing of this step was stored"
+            _("{path} cannot be written ({reason}); nothing of this step was stored").format(
+                path=self.path, reason=exc
+            )
         )
 
     @contextmanager
@@ -318,8 +341,10 @@ class Store:
         on a read-only store and StoreFull on a full disk, the store left as it was."""
         if not self.writable:
             raise StoreReadOnly(
-                f"{self.path} is read-only: nothing was changed; make the file and its folder "
-                "writable to keep what this command finds"
+                _(
+                    "{path} is read-only: nothing was changed; make the file and its folder "
+                    "writable to keep what this command finds"
+                ).format(path=self.path)
             )
         outer = not self.db.in_transaction
         try:
@@ -331,7 +356,7 @@ class Store:
         except sqlite3.DatabaseError as exc:
             if self.db.in_transaction:
                 self.db.execute("ROLLBACK")
-            raise self._write_error(exc, "writing") from None
+            raise self._write_error(exc, _("writing")) from None
         except BaseException:
             if self.db.in_transaction and outer:
                 self.db.execute("ROLLBACK")
@@ -351,13 +376,16 @@ class Store:
         known_api, known_id = self.meta("api"), self.meta("wiki_id")
         if known_api and api and known_api.rstrip("/") != api.rstrip("/"):
             raise StoreWikiMismatch(
-                f"{self.path} holds pages of {known_api}, not {api}; use another --store "
-                "for this wiki"
+                _(
+                    "{path} holds pages of {known}, not {api}; use another --store for this wiki"
+                ).format(path=self.path, known=known_api, api=api)
             )
         if known_id and wiki_id and known_id != wiki_id:
             raise StoreWikiMismatch(
-                f"{self.path} holds pages of the wiki {known_id!r}, not {wiki_id!r}; use "
-                "another --store for this wiki"
+                _(
+                    "{path} holds pages of the wiki {known!r}, not {wiki!r}; use another "
+                    "--store for this wiki"
+                ).format(path=self.path, known=known_id, wiki=wiki_id)
             )
         with self.transaction():
             if api and not known_api:

@@ -24,6 +24,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .errors import ConfigError
+from .i18n import _
 from .site import FILE, MEDIAWIKI, SiteInfo
 from .store import Changes, Store
 from .wiki.api import BATCH, HIGH_BATCH, Cursor, PageBatch, Wiki
@@ -70,8 +71,9 @@ def pull_namespaces(site: SiteInfo, chosen: Iterable[int] | None) -> tuple[int, 
         if unknown:
             listed = ", ".join(f"{i} {name}" for i, name in sorted(known.items()))
             raise ConfigError(
-                f"namespace(s) {', '.join(map(str, unknown))} do not exist on this wiki; "
-                f"its namespaces are: {listed}"
+                _(
+                    "namespace(s) {unknown} do not exist on this wiki; its namespaces are: {known}"
+                ).format(unknown=", ".join(map(str, unknown)), known=listed)
             )
         return wanted
     return tuple(
@@ -125,10 +127,13 @@ def pull(
     if pending is not None and tuple(pending["namespaces"]) != chosen:
         with store.transaction():  # an interrupted pull of other namespaces: start afresh
             store.set_state("full", None)
-        full, note = True, "the namespaces to pull changed since the pull was interrupted: "
-        note += "started a full pull again"
+        full = True
+        note = _(
+            "the namespaces to pull changed since the pull was interrupted: started a full pull "
+            "again"
+        )
     elif pending is None and (known := store.state("namespaces")) and not set(chosen) <= set(known):
-        full, note = True, "namespaces were added to the pull: did a full pull"
+        full, note = True, _("namespaces were added to the pull: did a full pull")
     if store.state("full") is not None:
         changes, resumed, kind = run.full(), True, "full"
     elif store.state("incremental") is not None:
@@ -138,10 +143,10 @@ def pull(
     else:
         cursor = store.state("cursor")
         if _age_days(cursor["timestamp"], site.time) > rc_max_age_days:
-            note = (
-                f"the last pull ({cursor['timestamp']}) is older than the wiki's recent "
-                f"changes ({rc_max_age_days} days): did a full pull"
-            )
+            note = _(
+                "the last pull ({when}) is older than the wiki's recent changes ({days} "
+                "days): did a full pull"
+            ).format(when=cursor["timestamp"], days=rc_max_age_days)
             changes, resumed, kind = run.full(), False, "full"
         else:
             changes, resumed, kind = run.incremental(), False, "incremental"

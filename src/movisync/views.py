@@ -1,4 +1,5 @@
-"""Result types as rows for the command line's tables (and as JSON-able dicts). Pure."""
+"""Result types as rows for the command line's tables (and as JSON-able dicts), and as
+the lines it says to people, in their language (:mod:`movisync.i18n`). Pure."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from .dupes import DupeReport, Pair
 from .gaps import GapKind, GapReport
 from .history import Snapshot
+from .i18n import N_, _, ngettext
 from .publish import ApplyResult, Plan
 from .records import Record
 from .schema import FieldUse, Schema
@@ -19,12 +21,36 @@ Rows = tuple[list[dict[str, Any]], list[str]]
 """Rows and the columns a table shows."""
 
 
+PULL_KINDS = {
+    "full": N_("full pull"),
+    "incremental": N_("incremental pull"),
+    "dump": N_("dump pull"),
+}
+
+
+def pull_kind(kind: str) -> str:
+    """A pull's kind (``full``, ``incremental``, ``dump``) said for people."""
+    return _(PULL_KINDS[kind]) if kind in PULL_KINDS else kind
+
+
 def pull_line(summary: PullSummary) -> str:
-    resumed = " (resumed)" if summary.resumed else ""
-    return (
-        f"{summary.kind} pull{resumed}: {summary.new} new, {summary.changed} changed, "
-        f"{summary.deleted} deleted, {summary.moved} moved; {summary.requests} requests "
-        f"in {summary.seconds:.1f} s"
+    kind = pull_kind(summary.kind)
+    if summary.resumed:
+        kind = _("{kind} (resumed)").format(kind=kind)
+    return _("{kind}: {new}, {changed}, {deleted}, {moved}; {requests} in {seconds:.1f} s").format(
+        kind=kind,
+        new=ngettext("{count} new", "{count} new", summary.new).format(count=summary.new),
+        changed=ngettext("{count} changed", "{count} changed", summary.changed).format(
+            count=summary.changed
+        ),
+        deleted=ngettext("{count} deleted", "{count} deleted", summary.deleted).format(
+            count=summary.deleted
+        ),
+        moved=ngettext("{count} moved", "{count} moved", summary.moved).format(count=summary.moved),
+        requests=ngettext("{count} request", "{count} requests", summary.requests).format(
+            count=summary.requests
+        ),
+        seconds=summary.seconds,
     )
 
 
@@ -36,15 +62,27 @@ def pull_json(summary: PullSummary) -> dict[str, Any]:
 
 def status_lines(status: StoreStatus) -> list[str]:
     lines = [
-        f"store: {status.store}",
-        f"wiki: {status.sitename or '?'} ({status.api or 'from a dump'})",
+        _("store: {store}").format(store=status.store),
+        _("wiki: {name} ({api})").format(
+            name=status.sitename or "?", api=status.api or _("from a dump")
+        ),
     ]
     for ns, count in status.pages.items():
-        lines.append(f"  {status.namespace_names.get(ns) or '(main)'}: {count} pages")
+        name = status.namespace_names.get(ns) or _("(main)")
+        pages = ngettext("{namespace}: {count} page", "{namespace}: {count} pages", count)
+        lines.append("  " + pages.format(namespace=name, count=count))
     last = status.last_pull
-    lines.append("last pull: " + (f"{last['finished']}, {last['kind']}" if last else "never"))
+    lines.append(
+        _("last pull: {when}, {kind}").format(when=last["finished"], kind=pull_kind(last["kind"]))
+        if last
+        else _("last pull: never")
+    )
     if status.pending:
-        lines.append(f"pending: an interrupted {status.pending} pull; `movisync pull` resumes it")
+        lines.append(
+            _("pending: an interrupted {kind}; `movisync pull` resumes it").format(
+                kind=pull_kind(status.pending)
+            )
+        )
     return lines
 
 
@@ -111,17 +149,32 @@ def schema(uses: Sequence[FieldUse]) -> Rows:
 
 def schema_notes(found: Schema) -> list[str]:
     """What the schema's discovery did, for people (stderr)."""
-    lines = [f"type {t.key}: {t.found}" for t in found.profile.types if t.found]
+    lines = [
+        _("type {key}: {how}").format(key=t.key, how=t.found)
+        for t in found.profile.types
+        if t.found
+    ]
     lines += [
-        f"profile type {key}: no page uses its templates"
-        + (f"; closest: {closest}" if closest else "")
+        (
+            _("profile type {key}: no page uses its templates; closest: {closest}")
+            if closest
+            else _("profile type {key}: no page uses its templates")
+        ).format(key=key, closest=closest)
         for key, closest in found.unmatched
     ]
-    lines += [f"template {t} structures {n} pages but is no type" for t, n in found.untyped]
     lines += [
-        f"{form}: field {name} is not a parameter of its template" for form, name in found.form_only
+        ngettext(
+            "template {template} structures {count} page but is no type",
+            "template {template} structures {count} pages but is no type",
+            n,
+        ).format(template=t, count=n)
+        for t, n in found.untyped
     ]
-    lines += [f"sources disagree: {note}" for note in found.disagreements]
+    lines += [
+        _("{form}: field {name} is not a parameter of its template").format(form=form, name=name)
+        for form, name in found.form_only
+    ]
+    lines += [_("sources disagree: {note}").format(note=note) for note in found.disagreements]
     return lines
 
 
@@ -163,10 +216,10 @@ def explanation(pair: Pair) -> Rows:
 
 def explanation_line(pair: Pair, prior_bits: float) -> str:
     total = prior_bits + sum(w.bits for w in pair.weights)
-    return (
-        f"{pair.a} / {pair.b}: match probability {pair.probability:.1%} "
-        f"({prior_bits:+.1f} bits for two random pages, {total:+.1f} with the evidence)"
-    )
+    return _(
+        "{a} / {b}: match probability {probability:.1%} ({prior:+.1f} bits for two random "
+        "pages, {total:+.1f} with the evidence)"
+    ).format(a=pair.a, b=pair.b, probability=pair.probability, prior=prior_bits, total=total)
 
 
 def clusters(report: DupeReport) -> Rows:
@@ -195,9 +248,23 @@ def merges(report: DupeReport) -> Rows:
 
 
 def dupes_line(report: DupeReport) -> str:
-    return (
-        f"{len(report.pairs)} pairs in {len(report.clusters)} clusters among "
-        f"{report.pages} pages ({report.candidates} candidate pairs compared)"
+    pairs, clusters = len(report.pairs), len(report.clusters)
+    return _("{pairs} in {clusters} among {pages} ({compared})").format(
+        pairs=ngettext("{count} pair", "{count} pairs", pairs).format(count=pairs),
+        clusters=ngettext("{count} cluster", "{count} clusters", clusters).format(count=clusters),
+        pages=ngettext("{count} page", "{count} pages", report.pages).format(count=report.pages),
+        compared=ngettext(
+            "{count} candidate pair compared", "{count} candidate pairs compared", report.candidates
+        ).format(count=report.candidates),
+    )
+
+
+def gaps_line(report: GapReport) -> str:
+    """How many gaps on how many pages."""
+    gaps, pages = len(report.gaps), sum(report.pages.values())
+    return _("{gaps} on {pages}").format(
+        gaps=ngettext("{count} gap", "{count} gaps", gaps).format(count=gaps),
+        pages=ngettext("{count} page", "{count} pages", pages).format(count=pages),
     )
 
 
@@ -237,15 +304,27 @@ def plan_lines(plan: Plan) -> list[str]:
     """The plan as it is shown: per page, a heading, the edit summary and the diff."""
     lines = []
     for edit in plan.edits:
-        lines.append(f"== {edit.title} ({'new page' if edit.create else f'rev {edit.base_rev}'})")
-        lines.append(f"summary: {edit.summary}")
+        lines.append(f"== {edit.title} ({_where(edit.create, edit.base_rev)})")
+        lines.append(_("summary: {summary}").format(summary=edit.summary))
         lines += edit.diff().splitlines()
     return lines
 
 
+def _where(create: bool, base_rev: int) -> str:
+    return _("new page") if create else _("rev {rev}").format(rev=base_rev)
+
+
 def skipped_lines(plan: Plan) -> list[str]:
-    lines = [f"Skipped {skip.title}: {skip.detail}" for skip in plan.skipped]
-    return [*lines, f"{len(plan.edits)} page(s) to edit, {len(plan.skipped)} skipped"]
+    lines = [
+        _("Skipped {title}: {detail}").format(title=skip.title, detail=skip.detail)
+        for skip in plan.skipped
+    ]
+    edits, skipped = len(plan.edits), len(plan.skipped)
+    counts = _("{edits}, {skipped}").format(
+        edits=ngettext("{count} page to edit", "{count} pages to edit", edits).format(count=edits),
+        skipped=ngettext("{count} skipped", "{count} skipped", skipped).format(count=skipped),
+    )
+    return [*lines, counts]
 
 
 def plan_summary_lines(plan: Plan) -> list[str]:
@@ -258,18 +337,37 @@ def plan_summary_lines(plan: Plan) -> list[str]:
                 added += 1
             elif line.startswith("-") and not line.startswith("---"):
                 removed += 1
-        where = "new page" if edit.create else f"rev {edit.base_rev}"
-        lines.append(f"plan: {edit.title} ({where}): +{added} -{removed} lines")
+        lines.append(
+            _("plan: {title} ({where}): +{added} -{removed} lines").format(
+                title=edit.title,
+                where=_where(edit.create, edit.base_rev),
+                added=added,
+                removed=removed,
+            )
+        )
     return lines
 
 
 def applied_lines(result: ApplyResult) -> list[str]:
-    lines = [f"Edited {done.title} (rev {done.rev_id})" for done in result.applied]
+    lines = [
+        _("Edited {title} (rev {rev})").format(title=done.title, rev=done.rev_id)
+        for done in result.applied
+    ]
     if result.unchanged:
-        lines.append(f"{len(result.unchanged)} page(s) already up to date: nothing saved")
-    lines += [f"Skipped {skip.title}: {skip.detail}" for skip in result.skipped]
+        count = len(result.unchanged)
+        lines.append(
+            ngettext(
+                "{count} page already up to date: nothing saved",
+                "{count} pages already up to date: nothing saved",
+                count,
+            ).format(count=count)
+        )
+    lines += [
+        _("Skipped {title}: {detail}").format(title=skip.title, detail=skip.detail)
+        for skip in result.skipped
+    ]
     if result.stopped:
-        lines.append("Stopped: the stop page says stop")
+        lines.append(_("Stopped: the stop page says stop"))
     return lines
 
 

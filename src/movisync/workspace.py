@@ -37,6 +37,7 @@ from .errors import (
 )
 from .gaps import GapKind, GapReport, LinkStatus, detect_gaps
 from .history import Snapshot, snapshot
+from .i18n import _
 from .links import check_urls
 from .pages import CuratedPage, Findings, PageKind
 from .profile import Profile, load_profile, with_templatedata
@@ -221,7 +222,7 @@ class Workspace:
         """The wiki, connected (and logged in, with credentials) on first use."""
         if self._wiki is None:
             if self._connect is None:
-                raise ConfigError("this job needs the wiki: give the workspace a connection")
+                raise ConfigError(_("this job needs the wiki: give the workspace a connection"))
             self._wiki = self._connect()
         if self._credentials and not self._logged_in:
             self._wiki.login(*self._credentials)
@@ -245,7 +246,9 @@ class Workspace:
                 fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise StoreLocked(
-                    f"another movisync run holds {self.lock_file}; wait for it to finish"
+                    _("another movisync run holds {lock}; wait for it to finish").format(
+                        lock=self.lock_file
+                    )
                 ) from None
             os.ftruncate(handle, 0)
             os.write(handle, str(os.getpid()).encode())
@@ -297,7 +300,9 @@ class Workspace:
         known = self.store.meta("wiki_id")
         if known and site.wiki_id != known:
             raise StoreWikiMismatch(
-                f"{wiki.url} is the wiki {site.wiki_id!r}, not {known!r}: not rebound"
+                _("{api} is the wiki {wiki!r}, not {known!r}: not rebound").format(
+                    api=wiki.url, wiki=site.wiki_id, known=known
+                )
             )
         stored = sorted(self.store.pages(text=False), key=lambda p: p.page_id)
         picked = stored[:: max(1, len(stored) // sample)][:sample]
@@ -309,8 +314,10 @@ class Workspace:
         ]
         if missing:
             raise StoreWikiMismatch(
-                f"{wiki.url} does not hold the stored pages ({', '.join(missing[:3])}...): "
-                "not the same wiki, not rebound"
+                _(
+                    "{api} does not hold the stored pages ({titles}...): not the same wiki, not "
+                    "rebound"
+                ).format(api=wiki.url, titles=", ".join(missing[:3]))
             )
         self.store.rebind(wiki.url)
         return wiki.url
@@ -331,7 +338,11 @@ class Workspace:
             return self._loaded
         site = self.store.site()
         if site is None:
-            raise StoreError(f"{self.store.path} holds no wiki yet; run `movisync pull` first")
+            raise StoreError(
+                _("{path} holds no wiki yet; run `movisync pull` first").format(
+                    path=self.store.path
+                )
+            )
         pages = tuple(self.store.pages(text=False))
         content = set(site.content_namespaces())
         # Content and schema pages (templates, forms, properties, their lists) are read;
@@ -447,7 +458,9 @@ class Workspace:
         unknown = sorted(set(kinds) - known)
         if unknown:
             raise ConfigError(
-                f"unknown gap kind(s) {', '.join(unknown)}; known: {', '.join(GapKind)}"
+                _("unknown gap kind(s) {kinds}; known: {known}").format(
+                    kinds=", ".join(unknown), known=", ".join(GapKind)
+                )
             )
         pages = {self._content_page(title) for title in pages}
         report = self.all_gaps()
@@ -491,7 +504,7 @@ class Workspace:
         try:
             self.store.save_link_checks((s.url, s.ok, s.detail, s.checked) for s in fresh.values())
         except (StoreReadOnly, StoreFull) as exc:
-            log.warning("the link checks were not cached: %s", exc)
+            log.warning(_("the link checks were not cached: %s"), exc)
         return {**cached, **fresh}
 
     def all_duplicates(self) -> DupeReport:
@@ -517,13 +530,7 @@ class Workspace:
         """Two pages compared under the model learned from the whole wiki (whether or
         not they were a candidate pair): the pair, and the prior in bits."""
         records = self._load().records
-        titles = {r.title for r in records if not r.redirect and not r.error}
-        named = [self.site.normalize(t) for t in (a, b)]
-        for title in named:
-            if title not in titles:
-                raise UnknownPage(
-                    f"no content page {title!r} in the store (a redirect, or not pulled yet?)"
-                )
+        named = [self._content_page(t) for t in (a, b)]
         linkage = link(features(records, self.profile), self.verdicts())
         return explain(linkage, *named), linkage.model.prior_bits
 
@@ -537,7 +544,9 @@ class Workspace:
         today = dt.date.today().isoformat()
         a, b = (self._content_page(t) for t in (a, b))
         if a == b:
-            raise UnknownPage(f"{a!r} is paired with itself: name two different pages")
+            raise UnknownPage(
+                _("{title!r} is paired with itself: name two different pages").format(title=a)
+            )
         self.store.set_verdict(a, b, duplicate, source=source, added=today)
         self._dupes = None
 
@@ -590,7 +599,7 @@ class Workspace:
                     self.store.log_gaps(changes)
                     self.store.add_snapshot(taken.at, json.dumps(asdict(taken), ensure_ascii=False))
             except (StoreReadOnly, StoreFull) as exc:
-                log.warning("this snapshot was not kept: %s", exc)
+                log.warning(_("this snapshot was not kept: %s"), exc)
         return taken
 
     def history(self) -> list[Snapshot]:
@@ -686,7 +695,11 @@ class Workspace:
         )
         if spec is None:
             known = ", ".join(f.name for f in page_type.fields)
-            raise ConfigError(f"no field {field!r} in type {type_key!r}; known: {known}")
+            raise ConfigError(
+                _("no field {field!r} in type {type!r}; known: {known}").format(
+                    field=field, type=type_key, known=known
+                )
+            )
         if page:
             page = self._content_page(page)
         if reason is None:
@@ -701,9 +714,12 @@ class Workspace:
         """A title as MediaWiki normalises it (underscores, first letter), refused when
         the store has no content page of that name."""
         named = self.site.normalize(title)
-        if named not in {r.title for r in self._load().records if not r.redirect}:
+        if named not in {r.title for r in self._load().records if not r.redirect and not r.error}:
             raise UnknownPage(
-                f"no content page {named!r} in the store (a redirect, misspelt, or not pulled yet?)"
+                _(
+                    "no content page {title!r} in the store (a redirect, misspelt, or not "
+                    "pulled yet?)"
+                ).format(title=named)
             )
         return named
 
@@ -848,26 +864,40 @@ class Workspace:
                 self._wiki = self._connect()
             wiki = self._wiki
             if wiki is None:
-                raise ConfigError("no wiki to check")
+                raise ConfigError(_("no wiki to check"))
             site = wiki.siteinfo()
         except MovisyncError as exc:
             return [Check("API", False, str(exc))]
-        checks.append(Check("API", True, f"{site.generator} ({site.sitename}) at {wiki.url}"))
+        checks.append(
+            Check(
+                "API",
+                True,
+                _("{generator} ({name}) at {api}").format(
+                    generator=site.generator, name=site.sitename, api=wiki.url
+                ),
+            )
+        )
         if self._credentials:
             try:
                 self.wiki  # noqa: B018 (logs in)
             except MovisyncError as exc:
-                return [*checks, Check("login", False, str(exc))]
+                return [*checks, Check(_("login"), False, str(exc))]
             checks.append(
-                Check("login", True, f"logged in as {self._credentials[0].split('@')[0]}")
+                Check(
+                    _("login"),
+                    True,
+                    _("logged in as {user}").format(user=self._credentials[0].split("@")[0]),
+                )
             )
         else:
             checks.append(
                 Check(
-                    "login",
+                    _("login"),
                     False,
-                    "anonymous: reading works, but plan --apply, apply "
-                    "and run --apply need MOVISYNC_USERNAME and MOVISYNC_PASSWORD",
+                    _(
+                        "anonymous: reading works, but plan --apply, apply and run --apply need "
+                        "MOVISYNC_USERNAME and MOVISYNC_PASSWORD"
+                    ),
                 )
             )
         rights = set(wiki.siteinfo().rights)
@@ -878,11 +908,13 @@ class Workspace:
         can_edit = wiki.can_edit(titles[0])
         checks.append(
             Check(
-                "edit the targets",
+                _("edit the targets"),
                 can_edit,
-                f"pages under {prefix}"
+                _("pages under {prefix}").format(prefix=prefix)
                 if can_edit
-                else f"this account may not edit {titles[0]} (protected namespace?)",
+                else _("this account may not edit {title} (protected namespace?)").format(
+                    title=titles[0]
+                ),
             )
         )
         states = wiki.read_pages(titles)
@@ -897,10 +929,12 @@ class Workspace:
         existing = sum(s.exists for s in states.values())
         checks.append(
             Check(
-                "markers",
+                _("markers"),
                 not problems,
                 "; ".join(problems)
-                or f"{existing} existing target page(s) sane, {len(states) - existing} to create",
+                or _("{existing} existing target page(s) sane, {missing} to create").format(
+                    existing=existing, missing=len(states) - existing
+                ),
             )
         )
         stop = curated.stop_page(self.base_profile, prefix, self.publishing.stop_page)
@@ -908,17 +942,27 @@ class Workspace:
         stopped = bool(state and says_stop(state, self.base_profile.words.stop_words))
         checks.append(
             Check(
-                "stop page",
+                _("stop page"),
                 not stopped,
-                f"{stop} says stop: remove it to run" if stopped else f"{stop} does not say stop",
+                (
+                    _("{page} says stop: remove it to run")
+                    if stopped
+                    else _("{page} does not say stop")
+                ).format(page=stop),
             )
         )
         if check_store:
             try:
                 self.store.bind(api=wiki.url, wiki_id=site.wiki_id)
-                checks.append(Check("store", True, f"{self.store.path} belongs to this wiki"))
+                checks.append(
+                    Check(
+                        _("store"),
+                        True,
+                        _("{path} belongs to this wiki").format(path=self.store.path),
+                    )
+                )
             except MovisyncError as exc:
-                checks.append(Check("store", False, str(exc)))
+                checks.append(Check(_("store"), False, str(exc)))
                 return checks
             if self.store.site() is not None:
                 checks += schema_checks(self.schema, self.base_profile)
@@ -932,48 +976,80 @@ def schema_checks(found: Schema, profile: Profile) -> list[Check]:
     for key, template, share in found.mapped:
         checks.append(
             Check(
-                f"type {key}",
+                _("type {key}").format(key=key),
                 False,
-                f"no page uses {templates[key]}; read onto {template} ({round(100 * share)}% "
-                f"of the fields in common): pin it with templates = [...] in movisync.toml",
+                _(
+                    "no page uses {templates}; read onto {template} ({percent}% of the fields in "
+                    "common): pin it with templates = [...] in movisync.toml"
+                ).format(templates=templates[key], template=template, percent=round(100 * share)),
             )
         )
     for key, closest in found.unmatched:
-        near = f"; the closest template is {closest}" if closest else ""
-        checks.append(Check(f"type {key}", False, f"no page uses {templates[key]}{near}"))
+        said = (
+            _("no page uses {templates}; the closest template is {closest}")
+            if closest
+            else _("no page uses {templates}")
+        )
+        checks.append(
+            Check(
+                _("type {key}").format(key=key),
+                False,
+                said.format(templates=templates[key], closest=closest),
+            )
+        )
     for template, pages in found.untyped:
         checks.append(
-            Check("types", False, f"{template} structures {pages} pages but belongs to no type")
+            Check(
+                _("types"),
+                False,
+                _("{template} structures {pages} pages but belongs to no type").format(
+                    template=template, pages=pages
+                ),
+            )
         )
     for form, name in found.form_only:
         checks.append(
-            Check("forms", False, f"{form}: field {name} is not a parameter of its template")
+            Check(
+                _("forms"),
+                False,
+                _("{form}: field {name} is not a parameter of its template").format(
+                    form=form, name=name
+                ),
+            )
         )
     if not checks:
-        checks.append(Check("schema", True, f"{len(found.profile.types)} page types, all in use"))
+        checks.append(
+            Check(
+                _("schema"),
+                True,
+                _("{count} page types, all in use").format(count=len(found.profile.types)),
+            )
+        )
     return checks
 
 
 def _rights_checks(rights: set[str]) -> list[Check]:
     return [
         Check(
-            "edit right",
+            _("edit right"),
             "edit" in rights,
-            "can edit" if "edit" in rights else "this account cannot edit",
+            _("can edit") if "edit" in rights else _("this account cannot edit"),
         ),
         Check(
-            "bot flag",
+            _("bot flag"),
             "bot" in rights,
-            "edits are flagged as bot edits"
+            _("edits are flagged as bot edits")
             if "bot" in rights
-            else "not in the bot group: edits will show in recent "
-            "changes (ask a bureaucrat for the bot flag)",
+            else _(
+                "not in the bot group: edits will show in recent changes (ask a bureaucrat for "
+                "the bot flag)"
+            ),
         ),
         Check(
-            "high limits",
+            _("high limits"),
             True,
-            "apihighlimits: 500 pages a request"
+            _("apihighlimits: 500 pages a request")
             if "apihighlimits" in rights
-            else "50 pages a request (no apihighlimits)",
+            else _("50 pages a request (no apihighlimits)"),
         ),
     ]

@@ -31,6 +31,7 @@ from enum import StrEnum
 from typing import Any
 
 from ..errors import ApiError, LoginFailed, NotAnApi
+from ..i18n import N_, _
 from ..site import SiteInfo, from_api
 from ..store import Page
 from .client import WikiClient
@@ -159,14 +160,16 @@ class Wiki:
         query = result.get("query", {})
         if not isinstance(query, dict) or not isinstance(query.get("general"), dict):
             raise NotAnApi(
-                f"{self.url} answered, but without site information; is it a MediaWiki API?"
+                _("{api} answered, but without site information; is it a MediaWiki API?").format(
+                    api=self.url
+                )
             )
-        with _reading(self.url, "site information (meta=siteinfo)"):
+        with _reading(self.url, _("site information (meta=siteinfo)")):
             return from_api(query)
 
     def userinfo(self) -> UserInfo:
         info = self.client.call({"action": "query", "meta": "userinfo", "uiprop": "rights"})
-        with _reading(self.url, "who we are (meta=userinfo)"):
+        with _reading(self.url, _("who we are (meta=userinfo)")):
             return _user(_query(info)["userinfo"])
 
     def edit_token(self) -> tuple[str, UserInfo]:
@@ -175,14 +178,16 @@ class Wiki:
         info = self.client.call(
             {"action": "query", "meta": "tokens|userinfo", "uiprop": "rights|groups"}
         )
-        with _reading(self.url, "an edit token (meta=tokens|userinfo)"):
+        with _reading(self.url, _("an edit token (meta=tokens|userinfo)")):
             query = _query(info)
             user = _user(query["userinfo"])
             token = _text(_object(query["tokens"], "tokens")["csrftoken"], "csrftoken")
         if user.anon:
             raise LoginFailed(
-                "applying needs a login: set MOVISYNC_USERNAME and MOVISYNC_PASSWORD "
-                "(a bot password from Special:BotPasswords)"
+                _(
+                    "applying needs a login: set MOVISYNC_USERNAME and MOVISYNC_PASSWORD "
+                    "(a bot password from Special:BotPasswords)"
+                )
             )
         return token, user
 
@@ -197,7 +202,7 @@ class Wiki:
             {"action": "query", "titles": title, "prop": "info", "intestactions": "edit"}
         )
         pages = _pages_of(self.url, tested, "prop=info&intestactions")
-        with _reading(self.url, "the rights on a page (intestactions)"):
+        with _reading(self.url, _("the rights on a page (intestactions)")):
             return all(_object(p.get("actions", {}), "actions").get("edit") for p in pages)
 
     def deletion(self, title: str) -> tuple[str, str] | None:
@@ -213,7 +218,7 @@ class Wiki:
                 "leprop": "user|timestamp|type",
             }
         )
-        with _reading(self.url, "the deletion log (list=logevents)"):
+        with _reading(self.url, _("the deletion log (list=logevents)")):
             events = _array(
                 _object(result.get("query", {}), "query").get("logevents", []), "logevents"
             )
@@ -249,7 +254,7 @@ class Wiki:
         missing: list[str] = []
         cut = False
         more: dict[str, Any] = {"continue": ""}
-        what = "a batch of pages (prop=revisions|links|categories)"
+        what = _("a batch of pages (prop=revisions|links|categories)")
         while True:
             result = self.client.call({**params, **more})
             with _reading(self.url, what):
@@ -287,7 +292,7 @@ class Wiki:
                 "leprop": "ids|timestamp",
             }
         )
-        with _reading(self.url, "the latest changes (list=recentchanges|logevents)"):
+        with _reading(self.url, _("the latest changes (list=recentchanges|logevents)")):
             query = _query(result)
             rc = _array(query.get("recentchanges", []), "recentchanges")
             le = _array(query.get("logevents", []), "logevents")
@@ -307,7 +312,7 @@ class Wiki:
         """Titles (in ``namespaces``, or in a namespace of ``prefixes`` starting with its
         prefix) edited, created, moved, deleted, restored or imported after ``cursor``,
         and the cursor to start from next time."""
-        with _reading(self.url, "the changes (list=recentchanges|logevents)"):
+        with _reading(self.url, _("the changes (list=recentchanges|logevents)")):
             return self._changes_since(cursor, namespaces, now, prefixes or {})
 
     def _changes_since(
@@ -374,7 +379,7 @@ class Wiki:
                 }
             )
             pages = _pages_of(self.url, result, "prop=revisions|info")
-            with _reading(self.url, "pages to edit (prop=revisions|info)"):
+            with _reading(self.url, _("pages to edit (prop=revisions|info)")):
                 normalized = _array(_query(result).get("normalized", []), "normalized")
                 aliases = {n["to"]: n["from"] for n in normalized}
                 for page in pages:
@@ -439,14 +444,19 @@ class Wiki:
             if exc.code in ("protectedpage", "cascadeprotected", "protectednamespace"):
                 return EditResult(EditStatus.PROTECTED, detail=exc.info)
             if exc.code == "missingtitle":
-                return EditResult(EditStatus.MISSING, detail="the page was deleted since")
+                return EditResult(EditStatus.MISSING, detail=_("the page was deleted since"))
             if exc.code in ("assertbotfailed", "assertuserfailed"):
-                raise LoginFailed(f"the wiki no longer sees us logged in ({exc.code})") from None
+                raise LoginFailed(
+                    _("the wiki no longer sees us logged in ({code})").format(code=exc.code)
+                ) from None
             raise
-        with _reading(self.url, "an edit (action=edit)"):
+        with _reading(self.url, _("an edit (action=edit)")):
             answer = _object(result["edit"], "edit")
             if answer.get("result") != "Success":
-                return EditResult(EditStatus.CONFLICT, detail=f"the wiki answered {answer}")
+                return EditResult(
+                    EditStatus.CONFLICT,
+                    detail=_("the wiki answered {answer}").format(answer=answer),
+                )
             if "nochange" in answer:
                 return EditResult(EditStatus.UNCHANGED, rev_id=base_rev)
             merged = not create and answer.get("oldrevid") != base_rev
@@ -479,48 +489,50 @@ def _reading(url: str, what: str) -> Iterator[None]:
 
 
 def _unknown(url: str, what: str, detail: str) -> str:
-    return (
-        f"the wiki at {url} answered {what} in an unknown shape ({detail}); check that the "
+    return _(
+        "the wiki at {api} answered {what} in an unknown shape ({detail}); check that the "
         "URL is a MediaWiki API (1.35 or later, --api or MOVISYNC_API), or try again later"
-    )
+    ).format(api=url, what=what, detail=detail)
 
 
 def _detail(exc: Exception) -> str:
     if isinstance(exc, KeyError):
-        return f"no {exc.args[0]!r}" if exc.args else "a value is missing"
+        return _("no {key!r}").format(key=exc.args[0]) if exc.args else _("a value is missing")
     if isinstance(exc, IndexError):
-        return "an empty list"
+        return _("an empty list")
     text = str(exc)
     return text if len(text) <= 80 else text[:79] + "…"
 
 
+_KINDS = {dict: N_("an object"), list: N_("a list"), str: N_("text"), bool: N_("a boolean")}
+
+
 def _kind(value: object) -> str:
-    return {dict: "an object", list: "a list", str: "text", bool: "a boolean"}.get(
-        type(value), type(value).__name__
-    )
+    kind = _KINDS.get(type(value))
+    return _(kind) if kind else type(value).__name__
 
 
 def _object(value: Any, name: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _Shape(f"{name} is {_kind(value)}, not an object")
+        raise _Shape(_("{name} is {kind}, not an object").format(name=name, kind=_kind(value)))
     return value
 
 
 def _array(value: Any, name: str) -> list[Any]:
     if not isinstance(value, list):
-        raise _Shape(f"{name} is {_kind(value)}, not a list")
+        raise _Shape(_("{name} is {kind}, not a list").format(name=name, kind=_kind(value)))
     return value
 
 
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str):
-        raise _Shape(f"{name} is {_kind(value)}, not text")
+        raise _Shape(_("{name} is {kind}, not text").format(name=name, kind=_kind(value)))
     return value
 
 
 def _number(value: Any, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise _Shape(f"{name} is {_kind(value)}, not a number")
+        raise _Shape(_("{name} is {kind}, not a number").format(name=name, kind=_kind(value)))
     return value
 
 
@@ -541,20 +553,28 @@ def _content(rev: Mapping[str, Any]) -> str:
 def _pages_of(url: str, result: Mapping[str, Any], module: str) -> list[dict[str, Any]]:
     query = result.get("query", {})
     if not isinstance(query, dict):
-        raise NotAnApi(_unknown(url, f"a query ({module})", f"query is {_kind(query)}"))
+        raise NotAnApi(
+            _unknown(
+                url,
+                _("a query ({module})").format(module=module),
+                _("query is {kind}").format(kind=_kind(query)),
+            )
+        )
     pages = query.get("pages", [])
     if not isinstance(pages, list) or not all(isinstance(p, dict) for p in pages):
         raise NotAnApi(
-            f"the wiki at {url} answered a query ({module}) whose pages have an unknown "
-            "shape; check that the URL is a MediaWiki API (1.35 or later, --api or "
-            "MOVISYNC_API), or try again later"
+            _(
+                "the wiki at {api} answered a query ({module}) whose pages have an unknown "
+                "shape; check that the URL is a MediaWiki API (1.35 or later, --api or "
+                "MOVISYNC_API), or try again later"
+            ).format(api=url, module=module)
         )
     return pages
 
 
 def _page(site: SiteInfo, page_id: int, entry: dict[str, Any]) -> Page:
     if "revision" not in entry:
-        raise _Shape(f"page {entry.get('title', page_id)!r} has no revisions")
+        raise _Shape(_("page {title!r} has no revisions").format(title=entry.get("title", page_id)))
     rev = _object(entry["revision"], "revision")
     text = _content(rev)
     return Page(

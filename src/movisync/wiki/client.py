@@ -55,6 +55,7 @@ from ..errors import (
     WikiError,
     WikiUnreachable,
 )
+from ..i18n import N_, _
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class WikiClient:
     ) -> None:
         parts = urlsplit(api)
         if parts.scheme not in {"http", "https"} or not parts.netloc:
-            raise WikiUnreachable(f"{api!r} is not an http(s) URL")
+            raise WikiUnreachable(_("{api!r} is not an http(s) URL").format(api=api))
         self.api = api_url(api)
         self._page: str | None = None if _is_api(self.api) else api
         """A page URL whose API is still to be found (on the first call)."""
@@ -188,21 +189,25 @@ class WikiClient:
         if status == 429 or status >= 500:
             raise _Again(
                 HttpError(
-                    f"{self.api} answered HTTP {status} {response.reason} {self.tries} times; "
-                    "try again later",
+                    _(
+                        "{api} answered HTTP {status} {reason} {tries} times; try again later"
+                    ).format(api=self.api, status=status, reason=response.reason, tries=self.tries),
                     status,
                 ),
-                f"the wiki answered HTTP {status}",
+                _("the wiki answered HTTP {status}").format(status=status),
                 _retry_after(response),
             )
         if status >= 400:
             advice = (
-                "it answered correctly before: try again later"
+                _("it answered correctly before: try again later")
                 if self._answered
-                else "check the API URL (it usually ends in /api.php)"
+                else _("check the API URL (it usually ends in /api.php)")
             )
             raise HttpError(
-                f"{self.api} answered HTTP {status} {response.reason}; {advice}", status
+                _("{api} answered HTTP {status} {reason}; {advice}").format(
+                    api=self.api, status=status, reason=response.reason, advice=advice
+                ),
+                status,
             )
         result = self._decode(response, body)
         self._answered = True
@@ -212,22 +217,31 @@ class WikiClient:
             return result
         if not isinstance(error, dict):
             raise NotAnApi(
-                f"{self.api} answered an error of an unknown shape ({_short(error)}); check "
-                "that the URL is a MediaWiki API (--api or MOVISYNC_API)"
+                _(
+                    "{api} answered an error of an unknown shape ({error}); check that the URL "
+                    "is a MediaWiki API (--api or MOVISYNC_API)"
+                ).format(api=self.api, error=_short(error))
             )
         code, info = str(error.get("code", "")), str(error.get("info", ""))
         if code == "maxlag":
             raise _Again(
                 MaxlagExceeded(
-                    f"the wiki's database lag stayed over {self.maxlag} s ({info}); try again later"
+                    _(
+                        "the wiki's database lag stayed over {maxlag} s ({info}); try again later"
+                    ).format(maxlag=self.maxlag, info=info)
                 ),
-                f"the wiki's database lag is over {self.maxlag} s",
+                _("the wiki's database lag is over {maxlag} s").format(maxlag=self.maxlag),
                 _retry_after(response),
             )
         if code in TRANSIENT_ERRORS:
             raise _Again(
-                ApiError(code, f"{info} (still after {self.tries} tries; try again later)"),
-                f"the wiki answered {code}",
+                ApiError(
+                    code,
+                    _("{info} (still after {tries} tries; try again later)").format(
+                        info=info, tries=self.tries
+                    ),
+                ),
+                _("the wiki answered {code}").format(code=code),
                 _retry_after(response),
             )
         raise ApiError(code, info)
@@ -241,28 +255,34 @@ class WikiClient:
         if isinstance(result, dict):
             return result
         what = (
-            "truncated or broken JSON"
+            _("truncated or broken JSON")
             if "json" in kind
-            else f"{kind or 'an answer of no type'} instead of API JSON"
+            else _("{kind} instead of API JSON").format(kind=kind or _("an answer of no type"))
         )
         if self._answered:
             raise _Again(
                 NotAnApi(
-                    f"{self.api} answered {what} {self.tries} times, though it answered "
-                    "correctly before in this session (the URL is right); the wiki may be "
-                    "overloaded or being updated: try again later"
+                    _(
+                        "{api} answered {what} {tries} times, though it answered correctly "
+                        "before in this session (the URL is right); the wiki may be overloaded "
+                        "or being updated: try again later"
+                    ).format(api=self.api, what=what, tries=self.tries)
                 ),
-                f"the wiki answered {what}",
+                _("the wiki answered {what}").format(what=what),
             )
         if result is not None:
             raise NotAnApi(
-                f"{self.api} answered JSON that is not a MediaWiki API result; check the URL "
-                "(--api or MOVISYNC_API): the API URL usually ends in /api.php"
+                _(
+                    "{api} answered JSON that is not a MediaWiki API result; check the URL "
+                    "(--api or MOVISYNC_API): the API URL usually ends in /api.php"
+                ).format(api=self.api)
             )
         raise NotAnApi(
-            f"{self.api} did not answer like a MediaWiki API (it sent {kind or 'no type'}); "
-            "check the URL (--api or MOVISYNC_API): the API URL usually ends in /api.php, "
-            "e.g. https://movilab.org/api.php"
+            _(
+                "{api} did not answer like a MediaWiki API (it sent {kind}); check the URL "
+                "(--api or MOVISYNC_API): the API URL usually ends in /api.php, e.g. "
+                "https://movilab.org/api.php"
+            ).format(api=self.api, kind=kind or _("no type"))
         )
 
     def query(self, params: Params) -> Iterator[dict[str, Any]]:
@@ -276,9 +296,12 @@ class WikiClient:
             following = result.get("continue")
             if not isinstance(query, dict) or not isinstance(following, dict | None):
                 raise NotAnApi(
-                    f"{self.api} answered a query (action=query) whose "
-                    f"{'query' if not isinstance(query, dict) else 'continue'} part has an "
-                    "unknown shape; check that the URL is a MediaWiki API (1.35 or later)"
+                    _(
+                        "{api} answered a query (action=query) whose {part} part has an unknown "
+                        "shape; check that the URL is a MediaWiki API (1.35 or later)"
+                    ).format(
+                        api=self.api, part="query" if not isinstance(query, dict) else "continue"
+                    )
                 )
             part = dict(query)
             if following is not None:
@@ -300,8 +323,10 @@ class WikiClient:
         token = token.get("logintoken") if isinstance(token, dict) else None
         if not isinstance(token, str) or not token:
             raise NotAnApi(
-                f"{self.api} answered a login token request (meta=tokens) without a login "
-                "token; check that the URL is a MediaWiki API (1.27 or later)"
+                _(
+                    "{api} answered a login token request (meta=tokens) without a login "
+                    "token; check that the URL is a MediaWiki API (1.27 or later)"
+                ).format(api=self.api)
             )
         answer = self.call(
             {"action": "login", "lgname": username, "lgpassword": password, "lgtoken": token},
@@ -309,8 +334,10 @@ class WikiClient:
         ).get("login")
         if not isinstance(answer, dict) or not isinstance(answer.get("result"), str):
             raise NotAnApi(
-                f"{self.api} answered the login (action=login) in an unknown shape; check "
-                "that the URL is a MediaWiki API"
+                _(
+                    "{api} answered the login (action=login) in an unknown shape; check that "
+                    "the URL is a MediaWiki API"
+                ).format(api=self.api)
             )
         result = answer["result"]
         if result == "Success":
@@ -320,16 +347,22 @@ class WikiClient:
         if password:
             reason = reason.replace(password, "…")
         hint = (
-            "the wiki lost the session between the token and the login: check that its "
-            "cookies reach it (a proxy or a cache in between?) and try again"
+            _(
+                "the wiki lost the session between the token and the login: check that its "
+                "cookies reach it (a proxy or a cache in between?) and try again"
+            )
             if result in ("WrongToken", "NeedToken")
-            else "check MOVISYNC_USERNAME (User@botname) and MOVISYNC_PASSWORD "
-            "(Special:BotPasswords)"
+            else _(
+                "check MOVISYNC_USERNAME (User@botname) and MOVISYNC_PASSWORD "
+                "(Special:BotPasswords)"
+            )
         )
-        raise LoginFailed(
-            f"the wiki refused the login of {username!r} ({result}"
-            f"{': ' + reason if reason else ''}); {hint}"
+        refused = (
+            _("the wiki refused the login of {user!r} ({result}: {reason}); {hint}")
+            if reason
+            else _("the wiki refused the login of {user!r} ({result}); {hint}")
         )
+        raise LoginFailed(refused.format(user=username, result=result, reason=reason, hint=hint))
 
     # --- retries ---------------------------------------------------------------------
     def _retrying(self, attempt: Callable[[], T]) -> T:
@@ -344,18 +377,23 @@ class WikiClient:
                 asked = again.retry_after
                 wait = asked if asked is not None else self.backoff * 2 ** (number - 1)
                 wait = max(0.0, min(wait, self.max_wait))
-                capped = (
-                    f" (the wiki asked for {_seconds(asked)} s)"
+                said = (
+                    _(
+                        "waiting {wait} s (the wiki asked for {asked} s) before try {number} of "
+                        "{tries}: {why}"
+                    )
                     if asked is not None and asked > wait
-                    else ""
+                    else _("waiting {wait} s before try {number} of {tries}: {why}")
                 )
                 log.warning(
-                    "waiting %s s%s before try %d of %d: %s",
-                    _seconds(wait),
-                    capped,
-                    number + 1,
-                    self.tries,
-                    again.why,
+                    "%s",
+                    said.format(
+                        wait=_seconds(wait),
+                        asked=_seconds(asked),
+                        number=number + 1,
+                        tries=self.tries,
+                        why=again.why,
+                    ),
                 )
                 self._sleep(wait)
         raise AssertionError("a try neither returned nor raised")  # pragma: no cover
@@ -363,15 +401,16 @@ class WikiClient:
     # --- HTTP ----------------------------------------------------------------------------
     def _api_request(self, method: str, data: dict[str, str]) -> tuple[requests.Response, bytes]:
         """One request to the API, following its redirects with the same method and data."""
-        for _ in range(MAX_REDIRECTS + 1):
+        for _hop in range(MAX_REDIRECTS + 1):
             response, body = self._fetch(method, self.api, data=data)
             location = response.headers.get("Location")
             if response.status_code not in REDIRECTS or not location:
                 return response, body
             self._moved(response.status_code, urljoin(self.api, location))
         raise HttpError(
-            f"{self.api} redirected more than {MAX_REDIRECTS} times; check the URL "
-            "(--api or MOVISYNC_API)",
+            _(
+                "{api} redirected more than {count} times; check the URL (--api or MOVISYNC_API)"
+            ).format(api=self.api, count=MAX_REDIRECTS),
             response.status_code,
         )
 
@@ -380,18 +419,23 @@ class WikiClient:
         parts = urlsplit(new)
         if parts.scheme not in ("http", "https") or not _is_api(new):
             raise HttpError(
-                f"{self.api} redirects (HTTP {status}) to {target}, which is not a MediaWiki "
-                "API URL; check the URL (--api or MOVISYNC_API): it usually ends in /api.php",
+                _(
+                    "{api} redirects (HTTP {status}) to {target}, which is not a MediaWiki API "
+                    "URL; check the URL (--api or MOVISYNC_API): it usually ends in /api.php"
+                ).format(api=self.api, status=status, target=target),
                 status,
             )
         if urlsplit(self.api).scheme == "https" and parts.scheme != "https":
             raise HttpError(
-                f"{self.api} redirects (HTTP {status}) to {new}, which is not encrypted; "
-                "movisync does not follow https to http: check the URL (--api or MOVISYNC_API)",
+                _(
+                    "{api} redirects (HTTP {status}) to {target}, which is not encrypted; "
+                    "movisync does not follow https to http: check the URL (--api or "
+                    "MOVISYNC_API)"
+                ).format(api=self.api, status=status, target=new),
                 status,
             )
         log.warning(
-            "the API at %s moved to %s (HTTP %d): using it; give --api %s to skip the redirect",
+            _("the API at %s moved to %s (HTTP %d): using it; give --api %s to skip the redirect"),
             self.api,
             new,
             status,
@@ -449,7 +493,9 @@ class WikiClient:
                 break
             if time.monotonic() > deadline:
                 raise _TooSlow(
-                    f"the answer took more than {_seconds(self.timeout * BODY_TIME_FACTOR)} s"
+                    _("the answer took more than {seconds} s").format(
+                        seconds=_seconds(self.timeout * BODY_TIME_FACTOR)
+                    )
                 )
         return b"".join(chunks)
 
@@ -470,16 +516,24 @@ class WikiClient:
         )
         reason = _reason(exc)
         if not isinstance(exc, retried):
-            return WikiUnreachable(f"the request to {url} failed ({reason}): {_short(exc)}")
+            return WikiUnreachable(
+                _("the request to {url} failed ({reason}): {error}").format(
+                    url=url, reason=reason, error=_short(exc)
+                )
+            )
         if self._answered:
             error = WikiUnreachable(
-                f"lost the connection to {url} ({reason}) after {self.tries} tries, though it "
-                "answered before; check your network, or try again later"
+                _(
+                    "lost the connection to {url} ({reason}) after {tries} tries, though it "
+                    "answered before; check your network, or try again later"
+                ).format(url=url, reason=reason, tries=self.tries)
             )
         else:
             error = WikiUnreachable(
-                f"cannot reach {url} ({reason}); check the URL (--api or MOVISYNC_API) and "
-                "your network"
+                _(
+                    "cannot reach {url} ({reason}); check the URL (--api or MOVISYNC_API) and "
+                    "your network"
+                ).format(url=url, reason=reason)
             )
         return _Again(error, f"{reason} ({host})")
 
@@ -491,7 +545,7 @@ class WikiClient:
             return
         self.api = self._retrying(lambda: self._find_api_once(page))
         self._page = None
-        log.warning("using the API at %s (found on %s)", self.api, page)
+        log.warning(_("using the API at %s (found on %s)"), self.api, page)
 
     def _find_api_once(self, page: str) -> str:
         log.info("GET %s to find the wiki's API", page)
@@ -500,11 +554,12 @@ class WikiClient:
         if status == 429 or status >= 500:
             raise _Again(
                 HttpError(
-                    f"{page} answered HTTP {status} {response.reason} {self.tries} times; "
-                    "try again later",
+                    _(
+                        "{api} answered HTTP {status} {reason} {tries} times; try again later"
+                    ).format(api=page, status=status, reason=response.reason, tries=self.tries),
                     status,
                 ),
-                f"the wiki answered HTTP {status}",
+                _("the wiki answered HTTP {status}").format(status=status),
                 _retry_after(response),
             )
         finder = _EditUri()
@@ -512,28 +567,36 @@ class WikiClient:
         if finder.href is None:
             if status >= 400:
                 raise HttpError(
-                    f"{page} answered HTTP {status} {response.reason}; check the URL (--api "
-                    "or MOVISYNC_API): give the wiki's API URL (it usually ends in /api.php, "
-                    "e.g. https://movilab.org/api.php) or the URL of one of its pages",
+                    _(
+                        "{page} answered HTTP {status} {reason}; check the URL (--api or "
+                        "MOVISYNC_API): give the wiki's API URL (it usually ends in /api.php, "
+                        "e.g. https://movilab.org/api.php) or the URL of one of its pages"
+                    ).format(page=page, status=status, reason=response.reason),
                     status,
                 )
             raise NotAnApi(
-                f"{page} did not answer like a MediaWiki API, nor like a wiki page that names "
-                'its API (it has no <link rel="EditURI">); check the URL (--api or '
-                "MOVISYNC_API): the API URL usually ends in /api.php, e.g. "
-                "https://movilab.org/api.php"
+                _(
+                    "{page} did not answer like a MediaWiki API, nor like a wiki page that "
+                    'names its API (it has no <link rel="EditURI">); check the URL (--api or '
+                    "MOVISYNC_API): the API URL usually ends in /api.php, e.g. "
+                    "https://movilab.org/api.php"
+                ).format(page=page)
             )
         found = api_url(urljoin(response.url, finder.href))
         parts = urlsplit(found)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise NotAnApi(
-                f"{page} names its API at {finder.href!r}, which is not an http(s) URL; give "
-                "the API URL (--api or MOVISYNC_API), it usually ends in /api.php"
+                _(
+                    "{page} names its API at {href!r}, which is not an http(s) URL; give the "
+                    "API URL (--api or MOVISYNC_API), it usually ends in /api.php"
+                ).format(page=page, href=finder.href)
             )
         if urlsplit(response.url).scheme == "https" and parts.scheme != "https":
             raise NotAnApi(
-                f"{page} names its API at {found}, which is not encrypted; movisync does not "
-                "go from https to http: give the API URL (--api or MOVISYNC_API)"
+                _(
+                    "{page} names its API at {api}, which is not encrypted; movisync does not "
+                    "go from https to http: give the API URL (--api or MOVISYNC_API)"
+                ).format(page=page, api=found)
             )
         return found
 
@@ -578,7 +641,7 @@ def _log_warnings(warnings: object) -> None:
         return
     for module, warning in warnings.items():
         text = warning.get("warnings", warning) if isinstance(warning, dict) else warning
-        log.warning("API warning from %s: %s", module, text)
+        log.warning(_("API warning from %s: %s"), module, text)
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -605,17 +668,33 @@ def _tls_error(host: str, exc: Exception) -> WikiUnreachable:
     if found or "certificate" in text.lower():
         detail = found.group(1) if found else "certificate verify failed"
         return WikiUnreachable(
-            f"the TLS certificate of {host} is not valid ({detail}): movisync does not "
-            "retry; check the host name in the URL, ask the wiki's admins to fix the "
-            "certificate, or behind a proxy that inspects TLS set REQUESTS_CA_BUNDLE to "
-            "its certificate"
+            _(
+                "the TLS certificate of {host} is not valid ({detail}): movisync does not "
+                "retry; check the host name in the URL, ask the wiki's admins to fix the "
+                "certificate, or behind a proxy that inspects TLS set REQUESTS_CA_BUNDLE to "
+                "its certificate"
+            ).format(host=host, detail=detail)
         )
     found = re.search(r"\] (.*?) \(_ssl\.c", text)
     return WikiUnreachable(
-        f"the TLS connection to {host} failed ({found.group(1) if found else 'TLS error'}): "
-        "movisync does not retry; check that the URL's scheme is right (https:// only for "
-        "a server that speaks TLS)"
+        _(
+            "the TLS connection to {host} failed ({detail}): movisync does not retry; check "
+            "that the URL's scheme is right (https:// only for a server that speaks TLS)"
+        ).format(host=host, detail=found.group(1) if found else _("TLS error"))
     )
+
+
+REASONS = {
+    "Connection refused": N_("connection refused"),
+    "Name or service not known": N_("name or service not known"),
+    "nodename nor servname provided": N_("nodename nor servname provided"),
+    "Temporary failure in name resolution": N_("temporary failure in name resolution"),
+    "No route to host": N_("no route to host"),
+    "Network is unreachable": N_("network is unreachable"),
+    "Connection reset by peer": N_("connection reset by peer"),
+    "timed out": N_("timed out"),
+}
+"""What a connection error's text says, in a few words for people."""
 
 
 def _reason(exc: Exception) -> str:
@@ -623,29 +702,20 @@ def _reason(exc: Exception) -> str:
     if isinstance(exc, _TooSlow):
         return str(exc)
     if isinstance(exc, requests.exceptions.ContentDecodingError | urllib3.exceptions.DecodeError):
-        return "the answer could not be decompressed"
+        return _("the answer could not be decompressed")
     text = str(exc)
-    for known in (
-        "Connection refused",
-        "Name or service not known",
-        "nodename nor servname provided",
-        "Temporary failure in name resolution",
-        "No route to host",
-        "Network is unreachable",
-        "Connection reset by peer",
-        "timed out",
-    ):
+    for known, said in REASONS.items():
         if known in text:
-            return known.lower()
+            return _(said)
     if "Remote end closed connection without response" in text:
-        return "the server closed the connection without answering"
+        return _("the server closed the connection without answering")
     if isinstance(
         exc,
         requests.exceptions.ChunkedEncodingError
         | urllib3.exceptions.ProtocolError
         | http.client.HTTPException,
     ):
-        return "the connection was closed in the middle of the answer"
+        return _("the connection was closed in the middle of the answer")
     return type(exc).__name__
 
 
