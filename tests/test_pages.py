@@ -107,3 +107,35 @@ def test_curated_pages_render_as_their_golden_files(rendered, block: str) -> Non
     if os.environ.get("MOVISYNC_GOLDEN") == "write":
         golden.write_text(rendered[block] + "\n", encoding="utf-8")
     assert rendered[block] + "\n" == golden.read_text(encoding="utf-8")
+
+
+def test_a_long_page_goes_to_subpages_that_movisync_owns_and_retires(tmp_path) -> None:
+    with corpus_store(tmp_path / "s.sqlite") as store:
+        ws = Workspace(store, profile=PROFILE)
+        found = Findings(
+            records=ws.records(),
+            gaps=ws.all_gaps(),
+            dupes=ws.all_duplicates(),
+            verdicts={},
+            history=[],
+            profile=ws.profile,
+            template_ns="Modèle",
+            page_limit=2000,
+        )
+        made = ws.curated_pages()
+        places = next(p for p in made if p.block == "directory-tiers-lieu")
+        old = [f"{places.title}/{n}" for n in (1, 2, 40)]
+        blocks = pages.render_pages(made, found, existing=old)
+    mine = [b for b in blocks if b.page.startswith(places.title)]
+    assert mine[0].page == places.title and "sous-pages" in mine[0].text
+    numbered = [b for b in mine[1:] if not b.retired]
+    assert [b.page for b in numbered] == [
+        f"{places.title}/{n}" for n in range(1, len(numbered) + 1)
+    ]
+    assert all(len(b.text.encode()) <= 2000 for b in numbered)
+    retired = [b for b in mine if b.retired]
+    assert [b.page for b in retired] == [f"{places.title}/40"]
+    assert f"[[{places.title}]]" in retired[0].text
+    owned = pages.owned_blocks(made, [b.page for b in blocks] + ["Accueil", f"{places.title}/x"])
+    assert owned[f"{places.title}/2"] == {"directory-tiers-lieu-2"}
+    assert "Accueil" not in owned and f"{places.title}/x" not in owned

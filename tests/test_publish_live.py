@@ -295,3 +295,27 @@ def test_9_a_run_says_one_line_a_page_and_edited_only_for_real_edits(setup, tmp_
     assert "Edited" not in again.stderr and "already up to date" in again.stderr, again.output
     diffs = runner.invoke(main, ["run", "--diff"], env=env)
     assert diffs.exit_code in (0, 4) and "plan: " not in diffs.stdout
+
+
+def test_10_long_pages_go_to_subpages_read_back_and_retired(setup):
+    wiki, settings, human, _ = setup
+    small = replace(settings, page_limit=6000, budget=500)
+    with workspace(small) as ws:
+        done = ws.run(apply=True)
+    assert not done.skipped, done.skipped
+    index = block_content(text_of(wiki, WORKLIST), "worklist-tiers-lieu")
+    assert "sous-pages" in index and f"[[{WORKLIST}/2|" in index
+    second = text_of(wiki, f"{WORKLIST}/2")
+    assert len(second.encode()) < 6500 and "! Page !! Champ" in second
+    row = next(line for line in second.splitlines() if line.startswith("| [[:"))
+    page = row.split("]]")[0].removeprefix("| [[:")
+    human.edit(f"{WORKLIST}/2", second.replace(row, row.rstrip() + " sans objet"))
+    with workspace(small) as ws:
+        done = ws.run(apply=True)
+        assert page in {w.page for w in ws.waivers()}  # read back from the subpage
+    assert not done.skipped, done.skipped
+    with workspace(replace(settings, budget=500)) as ws:  # all fits again: subpages retired
+        done = ws.run(apply=True)
+    assert not done.skipped, done.skipped
+    assert "sous-pages" not in text_of(wiki, WORKLIST)
+    assert "ne sert plus" in text_of(wiki, f"{WORKLIST}/2")

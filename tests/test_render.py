@@ -6,7 +6,7 @@ import pytest
 
 from movisync.dupes import DupeReport, Pair
 from movisync.profile import load_profile
-from movisync.render import read_verdicts, review
+from movisync.render import chunks, read_verdicts, review, subpage_index
 from movisync.text import escape
 
 WORDS = load_profile().words
@@ -85,3 +85,26 @@ def test_verdicts_written_by_reviewers_are_read_back() -> None:
 
 def test_bidirectional_controls_cannot_turn_a_row_around() -> None:
     assert escape("La Ruche \u202eeruoL\u202c (Lyon) \u2066x\u2069") == "La Ruche eruoL (Lyon) x"
+
+
+def test_a_long_block_is_cut_between_rows_each_part_a_whole_table() -> None:
+    rows = [f"| [[:Page {i:03}]] || {'x' * 40}" for i in range(200)]
+    text = "\n".join(
+        ["Intro.", "=== Liste ===", '{| class="wikitable"', "! Page !! Valeur"]
+        + [line for row in rows for line in ("|-", row)]
+        + ["|}", "=== Après ===", "* fin"]
+    )
+    assert chunks(text, limit=len(text.encode())) == (text, [])  # what fits is not cut
+    main, parts = chunks(text, limit=2000)
+    assert main == "Intro." and len(parts) > 5
+    assert all(len(p.encode()) <= 2000 for p in parts)
+    for part in parts[:-1]:
+        lines = part.splitlines()
+        assert lines[-1] == "|}" and lines.count("{|" + ' class="wikitable"') == 1
+        assert "! Page !! Valeur" in lines and lines[0].startswith("=== Liste")
+    kept = [line for p in parts for line in p.splitlines() if line.startswith("| [[:")]
+    assert kept == rows  # every row once, in order
+    assert parts[-1].endswith("=== Après ===\n* fin")
+    index = subpage_index(main, parts, "P:Movisync/À compléter/Tiers-lieux", WORDS)
+    assert "[[P:Movisync/À compléter/Tiers-lieux/1|Tiers-lieux (1)]] : [[:Page 000]]" in index
+    assert index.startswith("Intro.\nCette liste est trop longue")

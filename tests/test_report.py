@@ -88,6 +88,10 @@ def test_markdown_and_json_reports(data) -> None:
     markdown = to_markdown(data)
     assert markdown.startswith("# État de la documentation — Movilab")
     assert "| Manques |" in markdown and "## Pages à reprendre en priorité" in markdown
+    # French numbers and dates, fields by their labels
+    assert "Image 30,6\u00a0%" in markdown and "Main_Picture" not in markdown
+    assert re.search(r"Rapport du \d{1,2}(er)? [a-zéû]+ \d{4}\.", markdown)
+    assert not re.search(r"\d\.\d %", markdown)
     parsed = json.loads(to_json(data))
     assert {"headlines", "fills", "history", "clusters", "worst"} <= set(parsed)
     assert parsed["headlines"][0]["label"] == "Pages documentées"

@@ -144,6 +144,7 @@ def workspace(settings: Settings, *, existing: bool = True) -> Iterator[Workspac
                 settings.throttle,
                 settings.budget,
                 settings.max_shrink,
+                settings.page_limit,
             ),
             contact=settings.contact,
             lock_file=settings.lock_file,

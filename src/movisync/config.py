@@ -60,6 +60,8 @@ class Settings:
     """Most edits in one run."""
     max_shrink: float = 0.5
     """A block may not lose more than this share of its text without --allow-shrink."""
+    page_limit: int = 200_000
+    """Bytes of wikitext past which a curated page is split into subpages."""
     lock_file: Path | None = None
     """Keeps two writers of the store apart; None: the store's path + ".lock"."""
     config: Path | None = None
@@ -143,6 +145,7 @@ READERS: dict[str, Callable[[Any], Any]] = {
     "throttle": _number(float, 0, 3600),
     "budget": _number(int, 1),
     "max_shrink": _number(float, 0, 1),
+    "page_limit": _number(int, 1000),
     "lock_file": _path,
     "username": _text,
     "password": _text,

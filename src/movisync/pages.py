@@ -8,7 +8,7 @@ and doctor all read this registry. Adding a curated page is adding one entry.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -73,6 +73,8 @@ class Findings:
     inbound: Mapping[str, int] = field(default_factory=dict)
     special_ns: str = "Special"
     """The wiki's name of the special namespace ("Spécial" on Movilab)."""
+    page_limit: int = render.PAGE_LIMIT
+    """Bytes of wikitext past which a curated page is split into subpages."""
 
 
 Renderer = Callable[[CuratedPage, PageType | None, Findings], Block]
@@ -162,11 +164,52 @@ def review_page(pages: Sequence[CuratedPage]) -> CuratedPage:
     return next(p for p in pages if p.kind is PageKind.REVIEW)
 
 
-def render_pages(pages: Sequence[CuratedPage], found: Findings) -> list[Block]:
-    """Every curated page's block, rendered."""
+def subpage_numbers(page: CuratedPage, titles: Iterable[str]) -> list[int]:
+    """The numbers of ``page``'s subpages (``<title>/1``, ``<title>/2``…) among ``titles``."""
+    head = page.title + "/"
+    return sorted(
+        int(rest) for t in titles if t.startswith(head) and (rest := t[len(head) :]).isdigit()
+    )
+
+
+def owned_blocks(pages: Sequence[CuratedPage], titles: Iterable[str]) -> dict[str, frozenset[str]]:
+    """Which blocks movisync may write on which page: each curated page's block, and on
+    each of its subpages among ``titles`` that subpage's block (``<block>-<n>``)."""
+    titles = list(titles)
+    owned = {p.title: frozenset({p.block}) for p in pages}
+    for page in pages:
+        for number in subpage_numbers(page, titles):
+            owned[f"{page.title}/{number}"] = frozenset({f"{page.block}-{number}"})
+    return owned
+
+
+def render_pages(
+    pages: Sequence[CuratedPage], found: Findings, existing: Collection[str] = ()
+) -> list[Block]:
+    """Every curated page's block, rendered; a page longer than ``found.page_limit`` is
+    split into numbered subpages (itself an index of them), and subpages in ``existing``
+    (titles on the wiki) that are no longer needed get a pointer to the page."""
     types = {t.key: t for t in found.profile.types}
+    words = found.profile.words
     blocks = []
     for page in pages:
         block = REGISTRY[page.kind].render(page, types.get(page.type or ""), found)
-        blocks.append(replace(block, reviewers_write=page.reviewers_write))
+        block = replace(block, reviewers_write=page.reviewers_write)
+        main, parts = render.chunks(block.text, found.page_limit)
+        if parts:
+            blocks.append(replace(block, text=render.subpage_index(main, parts, page.title, words)))
+        else:
+            blocks.append(block)
+        for number, part in enumerate(parts, 1):
+            blocks.append(
+                replace(
+                    block, page=f"{page.title}/{number}", id=f"{page.block}-{number}", text=part
+                )
+            )
+        for number in subpage_numbers(page, existing):
+            if number > len(parts):
+                pointer = words.retired.format(page=f"[[{page.title}]]")
+                blocks.append(
+                    Block(f"{page.title}/{number}", f"{page.block}-{number}", pointer, retired=True)
+                )
     return blocks

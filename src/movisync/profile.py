@@ -149,6 +149,8 @@ class Words:
     not_applicable: str = "not applicable"
     exception: str = "exception"
     exceptions: str = "Exceptions ({count})"
+    split_intro: str = "This list is too long for one page: it is on {count} subpages."
+    retired: str = "This subpage is no longer used: the list is on {page}."
     worklist_intro: str = (
         "Write « {na} » (or « {exception}: reason ») in the {column} column when a field does "
         "not apply to a page, or, in the completeness table, to any page of this type: it is "

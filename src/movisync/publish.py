@@ -256,7 +256,8 @@ def render_into(
                     "to overwrite)"
                 ).format(block=block.id),
             )
-        if not allow_shrink and current and len(block.text) < (1 - max_shrink) * len(current):
+        shrinks = current and len(block.text) < (1 - max_shrink) * len(current)
+        if not allow_shrink and not block.retired and shrinks:
             return Skip(
                 title,
                 SkipReason.SHRINK,

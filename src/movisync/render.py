@@ -44,6 +44,8 @@ class Block:
     text: str
     reviewers_write: bool = False
     """People write in the last column of its rows (verdicts): not a hand edit."""
+    retired: bool = False
+    """A subpage no longer needed: its block shrinks to a pointer, which is no loss."""
 
 
 def table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -83,10 +85,10 @@ def directory(
 
 
 def activities(records: Sequence[Record], profile: Profile, title: str) -> Block:
-    """Per activity (the profile's activity fields: themes and tags), the pages that
-    document it and the places doing it."""
+    """Per activity (the profile's activity fields: themes and tags, case and accents
+    folded), the pages that document it and the places doing it."""
     by_activity: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    labels: dict[str, str] = {}
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for record in records:
         if record.type is None or record.redirect:
             continue
@@ -95,12 +97,15 @@ def activities(records: Sequence[Record], profile: Profile, title: str) -> Block
                 for item in value.items or (value.text,):
                     if item:
                         key = fold_words(item)
-                        labels.setdefault(key, item)
+                        spellings[key][item.strip()] += 1
                         by_activity[key][record.type].add(record.title)
     plural = {t.key: t.plural for t in profile.types}
     lines = []
     for key in sorted(by_activity):
-        lines.append(f"== {escape(labels[key])} ==")
+        # one heading for "repair café", "Repair Café" and "repair-café": the most used
+        # spelling, with a capital
+        said = max(spellings[key].items(), key=lambda kv: (kv[1], kv[0][:1].isupper(), kv[0]))[0]
+        lines.append(f"== {escape(said[:1].upper() + said[1:])} ==")
         for type_key in sorted(by_activity[key]):
             pages = ", ".join(link(t) for t in sorted(by_activity[key][type_key], key=order_key))
             lines.append(f"* '''{escape(plural.get(type_key, type_key))}''' : {pages}")
@@ -284,3 +289,69 @@ def read_verdicts(text: str, words: Words) -> dict[tuple[str, str], str]:
             first, second = sorted((a.strip(), b.strip()))
             found[(first, second)] = words.not_duplicate if said == no else words.duplicate
     return found
+
+
+PAGE_LIMIT = 200_000
+"""Bytes of wikitext a curated page may hold: longer ones are split into subpages, so that
+each opens on a phone (MediaWiki itself refuses pages over $wgMaxArticleSize, 2 MB)."""
+
+
+def chunks(text: str, limit: int = PAGE_LIMIT) -> tuple[str, list[str]]:
+    """A block's text cut where a reader would not mind: (what stays on the page, the
+    parts for its subpages), no part passing ``limit`` bytes unless one line does. The
+    lines before the first heading or table stay on the page; the rest is cut between
+    table rows (the table closed, then opened again with its header row and the heading
+    it was under) or between lines outside tables. Nothing is cut when all fits."""
+    if len(text.encode()) <= limit:
+        return text, []
+    lines = text.split("\n")
+    first = next((i for i, line in enumerate(lines) if line.startswith(("=", "{|"))), len(lines))
+    # Units that are never cut: a table row (from its "|-"), a table's opening (with its
+    # header row) or closing, any line outside tables. Each knows its heading and table.
+    units: list[tuple[list[str], str | None, list[str]]] = []
+    heading: str | None = None
+    table: list[str] = []
+    for line in lines[first:]:
+        if line.startswith("{|"):
+            table = [line]
+            units.append(([line], heading, []))
+        elif table and line.startswith("!") and len(table) == 1:
+            table.append(line)
+            units[-1][0].append(line)
+        elif table and line.startswith("|}"):
+            units.append(([line], heading, []))
+            table = []
+        elif table and line != "|-" and units[-1][2]:
+            units[-1][0].append(line)  # a row's cells, after its "|-"
+        else:
+            if line.startswith("="):
+                heading = line
+            units.append(([line], heading, list(table) if line == "|-" else []))
+    parts: list[list[str]] = []
+    current: list[str] = []
+    size = 0
+    for unit, under, opened in units:
+        needed = sum(len(u.encode()) + 1 for u in unit) + (4 if opened else 0)  # + "|}"
+        if current and size + needed > limit:
+            if opened:
+                current.append("|}")
+            parts.append(current)
+            current = [under] if under and not unit[0].startswith("=") else []
+            current += opened
+            size = sum(len(c.encode()) + 1 for c in current)
+        current += unit
+        size += needed - (4 if opened else 0)
+    parts.append(current)
+    return "\n".join(lines[:first]), ["\n".join(part) for part in parts]
+
+
+def subpage_index(main: str, parts: Sequence[str], title: str, words: Words) -> str:
+    """What the page says when its list is on subpages: one line per subpage, with the
+    first and last pages it lists."""
+    lines = [main] if main else []
+    lines.append(words.split_intro.format(count=len(parts)))
+    for number, part in enumerate(parts, 1):
+        named = LINKED.findall(part)
+        span = f" : {link(named[0])} … {link(named[-1])}" if named else ""
+        lines.append(f"* [[{title}/{number}|{title.rsplit('/', 1)[-1]} ({number})]]{span}")
+    return "\n".join(lines)

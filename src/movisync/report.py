@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from urllib.parse import quote
 
+from . import locales
 from .dupes import DupeReport
 from .errors import ConfigError
 from .gaps import LABELS, GapKind, GapReport
@@ -62,6 +63,7 @@ def build(
     generated: str,
     worst: int = 15,
     labels: Mapping[str, str] | None = None,
+    field_labels: Mapping[tuple[str, str], str] | None = None,
 ) -> ReportData:
     """Gather what the report shows; ``history`` must end with the current snapshot."""
     latest = history[-1]
@@ -83,6 +85,15 @@ def build(
         headline("Pages orphelines", lambda s: s.by_kind().get("orphan", 0)),
         headline("Liens rouges", lambda s: s.by_kind().get("red_link", 0)),
     ]
+    if latest.new is not None:
+        heads += [
+            headline("Manques corrigés depuis le précédent", lambda s: s.fixed or 0),
+            headline(
+                "Nouveaux manques depuis le précédent", lambda s: (s.new or 0) + (s.back or 0)
+            ),
+        ]
+    if latest.excepted:
+        heads.append(headline("Exceptions (sans objet)", lambda s: s.excepted or 0))
     if latest.pairs is not None:
         heads.append(headline("Doublons probables", lambda s: s.pairs or 0))
     per_page: Counter[str] = Counter(g.page for g in gaps.gaps)
@@ -103,7 +114,10 @@ def build(
         sitename=sitename,
         generated=generated,
         headlines=tuple(heads),
-        fills={(labels or {}).get(t, t): dict(f) for t, f in latest.fills.items()},
+        fills={
+            (labels or {}).get(t, t): {(field_labels or {}).get((t, k), k): v for k, v in f.items()}
+            for t, f in latest.fills.items()
+        },
         history=tuple(history),
         clusters=tuple((c.pages, c.score) for c in dupes.clusters),
         worst=pages,
@@ -134,7 +148,7 @@ def to_markdown(data: ReportData) -> str:
     lines = [
         f"# État de la documentation — {data.sitename}",
         "",
-        f"Rapport du {data.generated[:10]}.",
+        f"Rapport du {locales.date(data.generated, 'fr')}.",
         "",
         "| Indicateur | Aujourd'hui | Depuis le précédent | Depuis 30 jours |",
         "|---|---:|---:|---:|",
@@ -145,7 +159,7 @@ def to_markdown(data: ReportData) -> str:
     ]
     lines += ["", "## Complétude des champs", ""]
     for page_type, fields in sorted(data.fills.items()):
-        parts = ", ".join(f"{f} {p:g} %" for f, p in fields.items())
+        parts = ", ".join(f"{f} {locales.percent(p, 'fr')}" for f, p in fields.items())
         lines.append(f"- **{page_type}** : {parts}")
     lines += ["", "## Pages à reprendre en priorité", ""]
     lines += [f"- [{p.title}]({p.url}) : {p.gaps} manques ({_kinds(p.kinds)})" for p in data.worst]
@@ -240,7 +254,7 @@ def to_html(data: ReportData) -> str:
         "<body>",
         "<main>",
         f"<h1>État de la documentation — {e(data.sitename)}</h1>",
-        f"<p>Rapport du {e(data.generated[:10])}, fait par movisync.</p>",
+        f"<p>Rapport du {e(locales.date(data.generated, 'fr'))}, fait par movisync.</p>",
         "<h2>Chiffres clés</h2>",
         '<ul class="cards">',
     ]
@@ -257,12 +271,13 @@ def to_html(data: ReportData) -> str:
             range=(0, 100),
             show_legend=False,
             height=90 + 32 * len(fields),
+            value_formatter=lambda v: locales.percent(v, "fr"),
             **options,
         )
         chart.x_labels = list(fields)
         chart.add("rempli (%)", list(fields.values()))
 
-        summary = ", ".join(f"{f} {p:g} %" for f, p in fields.items())
+        summary = ", ".join(f"{f} {locales.percent(p, 'fr')}" for f, p in fields.items())
         parts.append(
             f'<figure role="img" aria-label="{e(page_type)} : {e(summary)}">'
             f"{_chart_svg(chart)}<figcaption>{e(page_type)} : {e(summary)}"
@@ -270,7 +285,7 @@ def to_html(data: ReportData) -> str:
         )
     parts.append("<h2>Manques au fil du temps</h2>")
     line = pygal.Line(title="Manques par sorte", x_label_rotation=30, **options)
-    line.x_labels = [s.at[:10] for s in data.history]
+    line.x_labels = [locales.date(s.at, "fr") for s in data.history]
     kinds = sorted({k for s in data.history for k in s.by_kind()})
     for kind in kinds:
         line.add(_label(kind), [s.by_kind().get(kind, 0) for s in data.history])

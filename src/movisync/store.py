@@ -532,6 +532,15 @@ class Store:
             self._delete(page_id)
         return len(stale)
 
+    def titles_under(self, prefix: str) -> list[str]:
+        """Titles of the pages whose title starts with ``prefix`` + "/" (subpages)."""
+        escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self.db.execute(
+            "SELECT title FROM pages WHERE title LIKE ? ESCAPE '\\' ORDER BY title",
+            (escaped + "/%",),
+        )
+        return [r[0] for r in rows]
+
     def page(self, title: str) -> Page | None:
         return next(self._select("WHERE title = ?", (title,)), None)
 

@@ -15,7 +15,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -68,7 +68,7 @@ from .records import (
     template_facts,
     wiki_facts,
 )
-from .render import read_exceptions, read_verdicts
+from .render import PAGE_LIMIT, read_exceptions, read_verdicts
 from .report import ReportData
 from .report import build as build_report
 from .schema import FieldUse, Names, Schema, Usage, describe, discover, to_toml
@@ -104,6 +104,8 @@ class PublishOptions:
     """Most edits in one run."""
     max_shrink: float = 0.5
     """A block may not lose more than this share of its text without allow_shrink."""
+    page_limit: int = PAGE_LIMIT
+    """Bytes of wikitext past which a curated page is split into numbered subpages."""
 
 
 @dataclass(frozen=True)
@@ -620,6 +622,7 @@ class Workspace:
             index_url=index_url,
             generated=now(),
             labels={t.key: t.plural for t in self.profile.types},
+            field_labels={(t.key, f.name): f.title for t in self.profile.types for f in t.fields},
         )
 
     # --- publishing ----------------------------------------------------------------------------
@@ -630,39 +633,57 @@ class Workspace:
     def stop_page(self) -> str:
         return curated.stop_page(self.profile, self.prefix, self.publishing.stop_page)
 
-    def _verdicts(self, review: CuratedPage, text: str | None) -> dict[tuple[str, str], str]:
-        """Verdicts reviewers wrote on the review page, kept in the store: « doublon »
-        pairs stay reported, « pas un doublon » pairs leave the duplicates; both teach the
-        model."""
-        if text is None:
-            return {}
-        try:
-            verdicts = read_verdicts(block_content(text, review.block), self.profile.words)
-        except MarkerError:
-            return {}
+    @staticmethod
+    def _written(
+        page: CuratedPage, states: Mapping[str, PageState], titles: Collection[str]
+    ) -> list[tuple[PageState, str]]:
+        """The page and its subpages as the wiki has them, each with its block's content
+        (pages without the block, or with broken markers, left out)."""
+        found = []
+        numbers = curated.subpage_numbers(page, titles)
+        for title, block in [
+            (page.title, page.block),
+            *((f"{page.title}/{n}", f"{page.block}-{n}") for n in numbers),
+        ]:
+            state = states.get(title)
+            if state is None or not state.exists:
+                continue
+            try:
+                found.append((state, block_content(state.text, block)))
+            except MarkerError:
+                continue
+        return found
+
+    def _verdicts(self, written: Sequence[tuple[PageState, str]]) -> dict[tuple[str, str], str]:
+        """Verdicts reviewers wrote on the review page (and its subpages), kept in the
+        store: « doublon » pairs stay reported, « pas un doublon » pairs leave the
+        duplicates; both teach the model. A pair naming a page gone since is left."""
+        verdicts: dict[tuple[str, str], str] = {}
+        for _state, content in written:
+            verdicts.update(read_verdicts(content, self.profile.words))
         known = self.verdicts()
         for pair, verdict in verdicts.items():
             said = verdict == self.profile.words.duplicate
             if known.get(pair) is not said:
-                self.set_verdict(*pair, said, source="wiki")
+                with suppress(UnknownPage):
+                    self.set_verdict(*pair, said, source="wiki")
         return verdicts
 
     def _exceptions(
-        self, worklists: Sequence[CuratedPage], states: Mapping[str, PageState]
+        self,
+        worklists: Sequence[CuratedPage],
+        states: Mapping[str, PageState],
+        titles: Collection[str],
     ) -> None:
         """Exceptions maintainers wrote in the worklists' Exception column, kept in the
         store: a word written adds (or rewords) one, a cell erased in a revision newer than
         the exception takes it back; rows the page does not show change nothing."""
         stored = {w.key: w for w in self.store.waivers()}
         changed = False
-        for page in worklists:
-            state = states.get(page.title)
-            if page.type is None or state is None or not state.exists:
-                continue
-            try:
-                content = block_content(state.text, page.block)
-            except MarkerError:
-                continue
+        for page, (state, content) in (
+            (p, w) for p in worklists if p.type for w in self._written(p, states, titles)
+        ):
+            assert page.type is not None
             page_type = self.profile.type(page.type)
             said_here = read_exceptions(content, page_type, self.profile.words)
             for (title, name), said in said_here.items():
@@ -723,6 +744,13 @@ class Workspace:
             )
         return named
 
+    def _subpages(self, pages: Sequence[CuratedPage]) -> list[str]:
+        """Subpages of curated pages (``<title>/<n>``) the store saw on the wiki or
+        movisync wrote: long lists are split on them."""
+        known = [t for t, _block in self.store.published()] + self.store.titles_under(self.prefix)
+        owned = curated.owned_blocks(pages, known)
+        return sorted(set(owned) - {p.title for p in pages})
+
     def plan(
         self,
         *,
@@ -737,7 +765,8 @@ class Workspace:
         moment the findings describe (now)."""
         at = at or moment()
         pages = self.curated_pages()
-        states = self.wiki.read_pages(sorted({p.title for p in pages}))
+        subpages = self._subpages(pages)
+        states = self.wiki.read_pages(sorted({p.title for p in pages} | set(subpages)))
         gone = (
             []
             if recreate
@@ -748,10 +777,8 @@ class Workspace:
             ]
         )
         kept = [p for p in pages if p.title not in {s.title for s in gone}]
-        review = curated.review_page(pages)
-        state = states.get(review.title)
-        verdicts = self._verdicts(review, state.text if state and state.exists else None)
-        self._exceptions([p for p in pages if p.kind is PageKind.WORKLIST], states)
+        verdicts = self._verdicts(self._written(curated.review_page(pages), states, subpages))
+        self._exceptions([p for p in pages if p.kind is PageKind.WORKLIST], states, subpages)
         template_ns = self.site.namespace(TEMPLATE)
         special_ns = self.site.namespace(SPECIAL)
         found = Findings(
@@ -767,13 +794,14 @@ class Workspace:
             waivers=self.store.waivers(),
             inbound={title: len(sources) for title, sources in self.graph().inbound.items()},
             special_ns=special_ns.name if special_ns else "Special",
+            page_limit=self.publishing.page_limit,
         )
         counts = ", ".join(
             f"{sum(1 for r in found.records if r.type == t.key)} {t.plural.lower()}"
             for t in self.profile.types
         )
         made = make_plan(
-            curated.render_pages(kept, found),
+            curated.render_pages(kept, found, [t for t in subpages if states[t].exists]),
             states,
             self.store.published(),
             force=force,
@@ -809,7 +837,7 @@ class Workspace:
         """Write a plan's blocks into the curated pages as they are now. The plan may
         only touch movisync's own blocks of its own pages (PlanRejected otherwise); what
         proves a block is still movisync's is on the wiki (its begin marker)."""
-        owned = {p.title: frozenset({p.block}) for p in self.curated_pages()}
+        owned = curated.owned_blocks(self.curated_pages(), [e.title for e in plan.edits])
         check_plan(plan, owned)
         with self.locked():
             return apply_plan(
