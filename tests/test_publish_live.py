@@ -299,23 +299,23 @@ def test_9_a_run_says_one_line_a_page_and_edited_only_for_real_edits(setup, tmp_
 
 def test_10_long_pages_go_to_subpages_read_back_and_retired(setup):
     wiki, settings, human, _ = setup
-    small = replace(settings, page_limit=6000, budget=500)
+    small = replace(settings, page_limit=2000, budget=500)
     with workspace(small) as ws:
         done = ws.run(apply=True)
-    assert not done.skipped, done.skipped
+    assert not [s for s in done.skipped if s.title.startswith(WORKLIST)], done.skipped
     index = block_content(text_of(wiki, WORKLIST), "worklist-tiers-lieu")
     assert "sous-pages" in index and f"[[{WORKLIST}/2|" in index
     second = text_of(wiki, f"{WORKLIST}/2")
-    assert len(second.encode()) < 6500 and "! Page !! Champ" in second
+    assert len(second.encode()) < 2500 and "! Page !! Champ" in second
     row = next(line for line in second.splitlines() if line.startswith("| [[:"))
     page = row.split("]]")[0].removeprefix("| [[:")
     human.edit(f"{WORKLIST}/2", second.replace(row, row.rstrip() + " sans objet"))
     with workspace(small) as ws:
         done = ws.run(apply=True)
         assert page in {w.page for w in ws.waivers()}  # read back from the subpage
-    assert not done.skipped, done.skipped
+    assert not [s for s in done.skipped if s.title.startswith(WORKLIST)], done.skipped
     with workspace(replace(settings, budget=500)) as ws:  # all fits again: subpages retired
         done = ws.run(apply=True)
-    assert not done.skipped, done.skipped
+    assert not [s for s in done.skipped if s.title.startswith(WORKLIST)], done.skipped
     assert "sous-pages" not in text_of(wiki, WORKLIST)
     assert "ne sert plus" in text_of(wiki, f"{WORKLIST}/2")

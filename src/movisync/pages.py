@@ -197,7 +197,8 @@ def render_pages(
         block = replace(block, reviewers_write=page.reviewers_write)
         main, parts = render.chunks(block.text, found.page_limit)
         if parts:
-            blocks.append(replace(block, text=render.subpage_index(main, parts, page.title, words)))
+            index = render.subpage_index(main, parts, page.title, words)
+            blocks.append(replace(block, text=index, moved=True))
         else:
             blocks.append(block)
         for number, part in enumerate(parts, 1):
@@ -210,6 +211,12 @@ def render_pages(
             if number > len(parts):
                 pointer = words.retired.format(page=f"[[{page.title}]]")
                 blocks.append(
-                    Block(f"{page.title}/{number}", f"{page.block}-{number}", pointer, retired=True)
+                    Block(
+                        f"{page.title}/{number}",
+                        f"{page.block}-{number}",
+                        pointer,
+                        reviewers_write=page.reviewers_write,  # as when it was written
+                        moved=True,
+                    )
                 )
     return blocks

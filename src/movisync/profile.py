@@ -149,7 +149,8 @@ class Words:
     not_applicable: str = "not applicable"
     exception: str = "exception"
     exceptions: str = "Exceptions ({count})"
-    split_intro: str = "This list is too long for one page: it is on {count} subpages."
+    split_intro: str = "This list is too long for one page: it is on {subpages}."
+    subpage_forms: tuple[str, str] = ("subpage", "subpages")
     retired: str = "This subpage is no longer used: the list is on {page}."
     worklist_intro: str = (
         "Write « {na} » (or « {exception}: reason ») in the {column} column when a field does "

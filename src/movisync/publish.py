@@ -257,7 +257,7 @@ def render_into(
                 ).format(block=block.id),
             )
         shrinks = current and len(block.text) < (1 - max_shrink) * len(current)
-        if not allow_shrink and not block.retired and shrinks:
+        if not allow_shrink and not block.moved and shrinks:
             return Skip(
                 title,
                 SkipReason.SHRINK,

@@ -44,8 +44,9 @@ class Block:
     text: str
     reviewers_write: bool = False
     """People write in the last column of its rows (verdicts): not a hand edit."""
-    retired: bool = False
-    """A subpage no longer needed: its block shrinks to a pointer, which is no loss."""
+    moved: bool = False
+    """Its list moved to subpages (or, on a subpage no longer needed, back to the page):
+    the block shrinks to an index or a pointer, which loses nothing."""
 
 
 def table(head: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -349,7 +350,8 @@ def subpage_index(main: str, parts: Sequence[str], title: str, words: Words) -> 
     """What the page says when its list is on subpages: one line per subpage, with the
     first and last pages it lists."""
     lines = [main] if main else []
-    lines.append(words.split_intro.format(count=len(parts)))
+    subpages = locales.counted(len(parts), words.subpage_forms, words.language)
+    lines.append(words.split_intro.format(subpages=subpages))
     for number, part in enumerate(parts, 1):
         named = LINKED.findall(part)
         span = f" : {link(named[0])} … {link(named[-1])}" if named else ""
