@@ -99,7 +99,7 @@ def test_a_plan_reads_the_curated_pages_and_writes_nothing(tmp_path: Path) -> No
         ws.pull()
         made = ws.plan()
     titles = [e.title for e in made.edits]
-    assert len(titles) == 12 and all(e.create for e in made.edits) and made.skipped == ()
+    assert len(titles) == 14 and all(e.create for e in made.edits) and made.skipped == ()
     assert "Movilab:Movisync/Annuaire/Tiers-lieux" in titles
     assert made.edits[0].summary.startswith("movisync : pages de synthèse (")
     review = next(e for e in made.edits if e.title == "Movilab:Movisync/Doublons")

@@ -244,6 +244,16 @@ class TestOfflineStore:
         itself = run("not-duplicate", "LaMyne", "laMyne")
         assert itself.exit_code == 2 and "paired with itself" in itself.stderr
 
+    def test_activities_and_communs(self, run):
+        rows = json.loads(run("activities", "--format", "json").stdout)
+        assert rows and rows[0]["places"] >= rows[-1]["places"]  # most places first
+        assert {"activity", "places", "documented", "docs"} <= set(rows[0])
+        undocumented = json.loads(run("activities", "--undocumented", "--format", "json").stdout)
+        assert all(r["places"] >= 3 and not r["documented"] for r in undocumented)
+        communs = json.loads(run("communs", "--format", "json").stdout)
+        dokos = next(r for r in communs if r["commun"] == "Dokos")
+        assert dokos["places"] == 3 and "Le Nid Coworking" in dokos["place_titles"]
+
     def test_records_schema_and_dupes(self, run):
         records = json.loads(run("records", "--type", "projet", "--format", "json").stdout)
         assert len(records) == 16 and "Titre" in records[0]["values"]

@@ -40,7 +40,9 @@ def test_titles_come_from_the_profile_and_the_wikis_project_namespace() -> None:
     assert titles["Movilab:Movisync/À compléter/Événements"] == "worklist-evenement"
     assert titles["Movilab:Movisync/Activités"] == "activities"
     assert titles["Movilab:Movisync/Doublons"] == "duplicates"
-    assert len(made) == 2 * len(PROFILE.types) + 2
+    assert titles["Movilab:Movisync/Activités à documenter"] == "to-document"
+    assert titles["Movilab:Movisync/Communs utilisés"] == "communs"
+    assert len(made) == 2 * len(PROFILE.types) + 4
     # reviewers write verdicts on the review page and exceptions on the worklists
     assert [p.kind for p in made if p.reviewers_write] == ["worklist"] * len(PROFILE.types) + [
         "duplicates"
@@ -96,6 +98,7 @@ def rendered(tmp_path_factory) -> dict[str, str]:
             waivers=WAIVERS,
             inbound={t: len(s) for t, s in ws.graph().inbound.items()},
             special_ns="Spécial",
+            commons=ws.commons(),
         )
         blocks = pages.render_pages(ws.curated_pages(), found_all)
     return {b.id: b.text for b in blocks}
@@ -121,6 +124,7 @@ def test_a_long_page_goes_to_subpages_that_movisync_owns_and_retires(tmp_path) -
             profile=ws.profile,
             template_ns="Modèle",
             page_limit=2000,
+            commons=ws.commons(),
         )
         made = ws.curated_pages()
         places = next(p for p in made if p.block == "directory-tiers-lieu")

@@ -71,7 +71,7 @@ def text_of(wiki, title: str) -> str:
 def test_1_first_apply_creates_the_pages_and_a_second_run_plans_nothing(setup):
     wiki, settings, _, _ = setup
     made, result = plan_and_apply(settings)
-    assert all(e.create for e in made.edits) and len(result.applied) == len(made.edits) == 12
+    assert all(e.create for e in made.edits) and len(result.applied) == len(made.edits) == 14
     assert result.skipped == () and not result.stopped
     again, result = plan_and_apply(settings)
     assert again.edits == () and result.applied == ()

@@ -63,7 +63,7 @@ def published(fresh_wiki, tmp_path_factory):
 
     with workspace(settings("first.sqlite"), existing=False) as ws:
         done = ws.run(apply=True)
-    assert len(done.applied.applied) == 12
+    assert len(done.applied.applied) == 14
     shutil.copy(folder / "first.sqlite", folder / "older.sqlite")
     return fresh_wiki, settings, Editor(fresh_wiki.client("human")), folder, env
 

@@ -104,7 +104,7 @@ def test_the_html_report_is_self_contained(data) -> None:
     assert not re.search(
         r"(src|href)=\"https?://(?!127\.0\.0\.1)", page.replace(data.worst[0].url.split("?")[0], "")
     )
-    assert page.count("<figure") == len(data.fills) + 1 and '<html lang="fr">' in page
+    assert page.count("<figure") == len(data.fills) + 2 and '<html lang="fr">' in page
 
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -191,7 +191,7 @@ def test_the_report_renders_in_a_browser_without_any_network_request(data, tmp_p
         server.shutdown()
         server.server_close()
     assert set(asked) == {"http://report.test/rapport.html"}, asked
-    assert dom.count("<svg") == len(data.fills) + 1
+    assert dom.count("<svg") == len(data.fills) + 2  # fills, gaps over time, activities
     kinds = {k for s in data.history for k in s.by_kind()}
     line_chart = dom.split("Manques au fil du temps")[1].split("Pages à reprendre")[0]
     assert len(set(re.findall(r'class="series serie-(\d+)', line_chart))) == len(kinds)

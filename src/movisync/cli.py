@@ -504,6 +504,31 @@ def duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool
     say([said.format(a=page_a, b=page_b)])
 
 
+@main.command("activities")
+@wiki_options
+@option(
+    "--undocumented",
+    is_flag=True,
+    help=N_("Only activities run by several places that no page documents (stubs aside)."),
+)
+@output_options
+def activities_command(settings: Settings, undocumented: bool, output_format: str) -> None:
+    """Which activities the places run, and the pages that document each."""
+    with workspace(settings) as ws:
+        found = ws.commons()
+    emit(*views.activities(found, undocumented), output_format)
+
+
+@main.command("communs")
+@wiki_options
+@output_options
+def communs_command(settings: Settings, output_format: str) -> None:
+    """Each commun, with the places that use it (link to it or name it)."""
+    with workspace(settings) as ws:
+        found = ws.commons()
+    emit(*views.communs(found), output_format)
+
+
 @main.command("exception")
 @wiki_options
 @click.argument("page_type", metavar="TYPE")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from . import render
+from .activities import CommonsMap
 from .dupes import DupeReport
 from .gaps import FIELD_KINDS, GapReport
 from .history import Snapshot, headline, reference
@@ -31,6 +32,8 @@ class PageKind(StrEnum):
     ACTIVITIES = "activities"
     WORKLIST = "worklist"
     REVIEW = "duplicates"
+    TO_DOCUMENT = "to-document"
+    COMMUNS = "communs"
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,8 @@ class Findings:
     inbound: Mapping[str, int] = field(default_factory=dict)
     special_ns: str = "Special"
     """The wiki's name of the special namespace ("Spécial" on Movilab)."""
+    commons: CommonsMap | None = None
+    """Activities, their documentation and the communs in use (see :mod:`movisync.activities`)."""
     page_limit: int = render.PAGE_LIMIT
     """Bytes of wikitext past which a curated page is split into subpages."""
 
@@ -114,6 +119,22 @@ def _worklist(page: CuratedPage, page_type: PageType | None, found: Findings) ->
     return render.worklist(found.gaps, page_type, page.title, words, more)
 
 
+def _commons(found: Findings) -> CommonsMap:
+    assert found.commons is not None, "the commons map is needed for this page"
+    return found.commons
+
+
+def _to_document(page: CuratedPage, _: PageType | None, found: Findings) -> Block:
+    profile = found.profile
+    docs = sorted(
+        r.title
+        for r in found.records
+        if not r.redirect
+        and ((r.type in profile.documentation_types and r.typed_by == "template") or r.banners)
+    )
+    return render.to_document(_commons(found), docs, page.title, profile.words)
+
+
 REGISTRY: Mapping[PageKind, Spec] = {
     PageKind.DIRECTORY: Spec(lambda w: w.directory, True, _directory),
     PageKind.ACTIVITIES: Spec(
@@ -129,6 +150,12 @@ REGISTRY: Mapping[PageKind, Spec] = {
             found.dupes, page.title, found.verdicts, found.profile.words
         ),
         reviewers_write=True,
+    ),
+    PageKind.TO_DOCUMENT: Spec(lambda w: w.to_document, False, _to_document),
+    PageKind.COMMUNS: Spec(
+        lambda w: w.communs_used,
+        False,
+        lambda page, _, found: render.communs(_commons(found), page.title, found.profile.words),
     ),
 }
 """Every kind of curated page (a test proves it covers PageKind)."""

@@ -149,6 +149,21 @@ class Words:
     not_applicable: str = "not applicable"
     exception: str = "exception"
     exceptions: str = "Exceptions ({count})"
+    to_document: str = "Activities to document"
+    communs_used: str = "Commons in use"
+    activity: str = "Activity"
+    places_column: str = "Places"
+    count: str = "Count"
+    closest: str = "Closest pages"
+    start: str = "Start the guide"
+    guide_title: str = "Guide: {activity}"
+    commun: str = "Commun"
+    to_document_intro: str = (
+        "Activities run by at least {count} places that no page documents yet (or only a "
+        "stub), most places first: a guide written once serves them all."
+    )
+    communs_intro: str = "Each commun with the places that link to it or name it."
+    nothing: str = "None."
     split_intro: str = "This list is too long for one page: it is on {subpages}."
     subpage_forms: tuple[str, str] = ("subpage", "subpages")
     retired: str = "This subpage is no longer used: the list is on {page}."
@@ -172,6 +187,13 @@ class Profile:
     stub_min_chars: int = 300
     activity_fields: tuple[str, ...] = ("Theme", "Tags")
     """Fields naming what a page is about (themes, tags): the activities page groups by them."""
+    place_types: tuple[str, ...] = ("tiers-lieu",)
+    """Page types that are places (the commons map counts the places running an activity)."""
+    documentation_types: tuple[str, ...] = ("document", "commun")
+    """Page types that document activities (pages with a documentation banner do too)."""
+    commun_types: tuple[str, ...] = ("commun",)
+    min_places: int = 3
+    """Places running an activity before its lack of documentation is reported."""
     words: Words = Words()
     dupes: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     """The ``[dupes]`` table: near-duplicate settings (see :mod:`movisync.dupes`)."""
@@ -391,6 +413,10 @@ def _profile(data: Mapping[str, Any], user: Mapping[str, Any]) -> Profile:
         licences=tuple(lists.get("licences", ())),
         stub_min_chars=_count(data.get("stub_min_chars", 300)),
         activity_fields=tuple(data.get("activity_fields", ("Theme", "Tags"))),
+        place_types=tuple(data.get("place_types", ("tiers-lieu",))),
+        documentation_types=tuple(data.get("documentation_types", ("document", "commun"))),
+        commun_types=tuple(data.get("commun_types", ("commun",))),
+        min_places=_count(data.get("min_places", 3)),
         words=_words(data.get("wiki", {})),
         dupes=data.get("dupes", {}),
     )

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import locales
+from .activities import CommonsMap
 from .dupes import DupeReport
 from .gaps import Gap, GapKind, GapReport
 from .kinds import KINDS
@@ -111,6 +112,42 @@ def activities(records: Sequence[Record], profile: Profile, title: str) -> Block
             pages = ", ".join(link(t) for t in sorted(by_activity[key][type_key], key=order_key))
             lines.append(f"* '''{escape(plural.get(type_key, type_key))}''' : {pages}")
     return Block(title, "activities", "\n".join(lines) or profile.words.no_activity)
+
+
+def to_document(found: CommonsMap, docs: Sequence[str], title: str, words: Words) -> Block:
+    """The activities worth a guide: run by at least ``min_places`` places, documented by
+    no page but stubs; each with its places, the closest pages (its stubs, then
+    documentation pages sharing a word with it) and a red link to start the guide."""
+    rows = []
+    for activity in found.undocumented():
+        near = [d.title for d in activity.docs]
+        words_of = {w for w in activity.key.split() if len(w) >= 4}
+        near += [t for t in docs if t not in near and words_of & set(fold_words(t).split())]
+        guide = words.guide_title.format(activity=activity.label)
+        rows.append(
+            [
+                escape(activity.label),
+                str(len(activity.places)),
+                ", ".join(link(p) for p in activity.places),
+                ", ".join(link(t) for t in near[:5]),
+                f"[[{guide}]]",
+            ]
+        )
+    head = [words.activity, words.count, words.places_column, words.closest, words.start]
+    intro = words.to_document_intro.format(count=found.min_places)
+    body = table(head, rows) if rows else words.nothing
+    return Block(title, "to-document", intro + "\n" + body)
+
+
+def communs(found: CommonsMap, title: str, words: Words) -> Block:
+    """Each commun and the places that use it, most used first."""
+    rows = [
+        [link(c.title), str(len(c.places)), ", ".join(link(p) for p in c.places)]
+        for c in found.communs
+    ]
+    head = [words.commun, words.count, words.places_column]
+    body = table(head, rows) if rows else words.nothing
+    return Block(title, "communs", words.communs_intro + "\n" + body)
 
 
 def edit_link(page: str, page_type: PageType, words: Words, special_ns: str) -> str:

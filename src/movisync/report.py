@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from urllib.parse import quote
 
 from . import locales
+from .activities import CommonsMap
 from .dupes import DupeReport
 from .errors import ConfigError
 from .gaps import LABELS, GapKind, GapReport
@@ -51,6 +52,9 @@ class ReportData:
     history: tuple[Snapshot, ...]
     clusters: tuple[tuple[tuple[str, ...], int], ...]
     worst: tuple[WorstPage, ...]
+    activities: tuple[tuple[str, int, int, bool], ...] = ()
+    """The most widespread activities: label, places running it, pages documenting it,
+    whether it is worth a guide (run widely, documented by no page but stubs)."""
 
 
 def build(
@@ -64,6 +68,7 @@ def build(
     worst: int = 15,
     labels: Mapping[str, str] | None = None,
     field_labels: Mapping[tuple[str, str], str] | None = None,
+    commons: CommonsMap | None = None,
 ) -> ReportData:
     """Gather what the report shows; ``history`` must end with the current snapshot."""
     latest = history[-1]
@@ -121,6 +126,17 @@ def build(
         history=tuple(history),
         clusters=tuple((c.pages, c.score) for c in dupes.clusters),
         worst=pages,
+        activities=tuple(
+            (
+                a.label,
+                len(a.places),
+                len(a.docs),
+                len(a.places) >= commons.min_places and not a.documented,
+            )
+            for a in commons.activities[:worst]
+        )
+        if commons
+        else (),
     )
 
 
@@ -165,6 +181,12 @@ def to_markdown(data: ReportData) -> str:
     lines += [f"- [{p.title}]({p.url}) : {p.gaps} manques ({_kinds(p.kinds)})" for p in data.worst]
     if data.clusters:
         lines += ["", "## Doublons probables", ""]
+    if data.activities:
+        lines += ["", "## Activités et leur documentation", ""]
+        lines += [
+            f"- {label} : {places} lieux, {docs} pages" + (" — **à documenter**" if missing else "")
+            for label, places, docs, missing in data.activities
+        ]
         lines += [f"- {' / '.join(pages)} (score {score})" for pages, score in data.clusters]
     return "\n".join(lines) + "\n"
 
@@ -308,7 +330,27 @@ def to_html(data: ReportData) -> str:
             f'<td>{e(kinds_text)}</td><td><a href="{e(page.edit_url)}">modifier '
             f'<span class="sr">{e(page.title)}</span></a></td></tr>'
         )
-    parts += ["</tbody></table>", "<h2>Doublons probables</h2>"]
+    parts.append("</tbody></table>")
+    if data.activities:
+        bars = pygal.HorizontalBar(
+            title="Lieux par activité et pages qui la documentent",
+            height=90 + 40 * len(data.activities),
+            **options,
+        )
+        bars.x_labels = [label for label, *_ in data.activities]
+        bars.add("lieux", [places for _, places, _, _ in data.activities])
+        bars.add("pages de documentation", [docs for _, _, docs, _ in data.activities])
+        said = ", ".join(
+            f"{label} : {places} lieux, {docs} pages" for label, places, docs, _ in data.activities
+        )
+        todo = [label for label, *_, missing in data.activities if missing]
+        parts += [
+            "<h2>Activités et leur documentation</h2>",
+            f'<figure role="img" aria-label="{e(said)}">{_chart_svg(bars)}'
+            f"<figcaption>{e(said)}</figcaption></figure>",
+            f"<p>À documenter : {e(', '.join(todo) or 'aucune')}.</p>",
+        ]
+    parts.append("<h2>Doublons probables</h2>")
     if data.clusters:
         parts.append("<ul>")
         parts += [

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
+from .activities import CommonsMap
 from .dupes import DupeReport, Pair
 from .gaps import GapKind, GapReport
 from .history import Snapshot
@@ -385,3 +386,28 @@ def run_json(done: RunResult) -> dict[str, Any]:
         "stopped": done.stopped,
         "failing_gap_kinds": list(done.failing),
     }
+
+
+def activities(found: CommonsMap, undocumented: bool) -> Rows:
+    """One activity a row: places running it, the pages documenting it and their state."""
+    chosen = found.undocumented() if undocumented else found.activities
+    rows = [
+        {
+            "activity": a.key,
+            "label": a.label,
+            "places": len(a.places),
+            "documented": a.documented,
+            "docs": "; ".join(f"{d.title} ({d.state})" for d in a.docs),
+            "place_titles": "; ".join(a.places),
+        }
+        for a in chosen
+    ]
+    return rows, ["activity", "places", "documented", "docs"]
+
+
+def communs(found: CommonsMap) -> Rows:
+    rows = [
+        {"commun": c.title, "places": len(c.places), "place_titles": "; ".join(c.places)}
+        for c in found.communs
+    ]
+    return rows, ["commun", "places", "place_titles"]

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from . import pages as curated
+from .activities import CommonsMap, commons_map
 from .config import CONTACT
 from .dump import load_dump
 from .dupes import DupeReport, Pair, detect_duplicates, explain, features, link
@@ -161,6 +162,16 @@ class _Loaded:
 
 
 log = logging.getLogger(__name__)
+
+
+def _erased(waiver: Waiver, state: PageState) -> bool:
+    """Whether a blank Exception cell in this revision takes ``waiver`` back: it was written
+    before the revision (a wiki revision's time has whole seconds: one read from the wiki
+    may be erased within its second; one given on the command line, later than a revision
+    in the same second, is not)."""
+    if waiver.source == "wiki":
+        return waiver.added <= state.timestamp
+    return waiver.added < state.timestamp
 
 
 def now() -> str:
@@ -552,6 +563,18 @@ class Workspace:
         self.store.set_verdict(a, b, duplicate, source=source, added=today)
         self._dupes = None
 
+    # --- the commons map ---------------------------------------------------------------------
+    def commons(self) -> CommonsMap:
+        """Which activities the places run, which pages document them, which communs the
+        places use (see :mod:`movisync.activities`)."""
+        records = self._load().records
+        texts = {}
+        for record in records:
+            if record.type in self.profile.place_types and not record.redirect:
+                page = self.store.page(record.title)
+                texts[record.title] = page.text if page else ""
+        return commons_map(records, self.profile, self.all_gaps(), texts)
+
     # --- schema --------------------------------------------------------------------------------
     @staticmethod
     def _prefix_of(site: SiteInfo, ns_id: int, default: str) -> str:
@@ -623,6 +646,7 @@ class Workspace:
             generated=now(),
             labels={t.key: t.plural for t in self.profile.types},
             field_labels={(t.key, f.name): f.title for t in self.profile.types for f in t.fields},
+            commons=self.commons(),
         )
 
     # --- publishing ----------------------------------------------------------------------------
@@ -695,7 +719,7 @@ class Workspace:
                         Waiver(*key, said, source="wiki", who=who, added=state.timestamp)
                     )
                     changed = True
-                elif not said and known is not None and known.added < state.timestamp:
+                elif not said and known is not None and _erased(known, state):
                     self.store.drop_waiver(*key)
                     changed = True
         if changed:
@@ -795,6 +819,7 @@ class Workspace:
             inbound={title: len(sources) for title, sources in self.graph().inbound.items()},
             special_ns=special_ns.name if special_ns else "Special",
             page_limit=self.publishing.page_limit,
+            commons=self.commons(),
         )
         counts = ", ".join(
             f"{sum(1 for r in found.records if r.type == t.key)} {t.plural.lower()}"
