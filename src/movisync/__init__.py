@@ -15,6 +15,7 @@ curated summary pages back, safely. Start from :class:`Workspace`::
 
 __version__ = "0.1.0"
 
+from .activities import Activity, CommonsMap, Commun, DocPage, DocState
 from .dupes import Cluster, DupeReport, MergeProposal, Pair
 from .errors import (
     ApiError,
@@ -47,19 +48,24 @@ from .publish import Applied, ApplyResult, Edit, Plan, Skip, SkipReason
 from .records import Record, Value
 from .report import ReportData
 from .site import SiteInfo
-from .store import Page, Store
+from .store import Page, Store, Tracked, Waiver
 from .sync import PullSummary, StoreStatus
 from .wiki import Wiki, WikiClient
 from .workspace import Check, PublishOptions, PullOptions, RunResult, Workspace
 
 __all__ = [
+    "Activity",
     "ApiError",
     "Applied",
     "ApplyResult",
     "Check",
     "Cluster",
+    "CommonsMap",
+    "Commun",
     "ConfigError",
     "CuratedPage",
+    "DocPage",
+    "DocState",
     "DumpError",
     "DupeReport",
     "Edit",
@@ -103,7 +109,9 @@ __all__ = [
     "StoreStatus",
     "StoreTooNew",
     "StoreWikiMismatch",
+    "Tracked",
     "Value",
+    "Waiver",
     "Wiki",
     "WikiClient",
     "WikiError",

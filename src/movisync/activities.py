@@ -15,7 +15,8 @@ communs the places use. Pure: records (and the places' texts) in, typed findings
 - **An undocumented activity** is run by at least ``min_places`` places (3) and documented
   by no page, or only by stubs.
 - **A commun** (a page of the ``commun_types``) is used by the places that link to it
-  (directly or through a redirect) or name its title in their text.
+  (directly or through a redirect), name its title in their text, or that its own actor
+  fields (``actor_fields``: Acteurs) list by their title.
 """
 
 from __future__ import annotations
@@ -221,6 +222,12 @@ def _communs(
         if named:
             key = min(named, key=lambda w: (shared[w], -len(w)))
             by_word[key].append((title, frozenset(named), f" {' '.join(named)} "))
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for place in places:
+        by_name[fold_words(place.title)].append(place.title)
+    for commun in communs:
+        for item in _items(commun, profile.actor_fields):
+            users[commun.title].update(by_name.get(fold_words(item), ()))
     for place in places:
         for target in place.links:
             target = redirects.get(target) or target

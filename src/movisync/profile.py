@@ -192,6 +192,8 @@ class Profile:
     documentation_types: tuple[str, ...] = ("document", "commun")
     """Page types that document activities (pages with a documentation banner do too)."""
     commun_types: tuple[str, ...] = ("commun",)
+    actor_fields: tuple[str, ...] = ("Acteurs",)
+    """Fields of a commun listing who uses it."""
     min_places: int = 3
     """Places running an activity before its lack of documentation is reported."""
     words: Words = Words()
@@ -416,6 +418,7 @@ def _profile(data: Mapping[str, Any], user: Mapping[str, Any]) -> Profile:
         place_types=tuple(data.get("place_types", ("tiers-lieu",))),
         documentation_types=tuple(data.get("documentation_types", ("document", "commun"))),
         commun_types=tuple(data.get("commun_types", ("commun",))),
+        actor_fields=tuple(data.get("actor_fields", ("Acteurs",))),
         min_places=_count(data.get("min_places", 3)),
         words=_words(data.get("wiki", {})),
         dupes=data.get("dupes", {}),
