@@ -32,7 +32,7 @@ from .dupes import DupeSettings
 from .gaps import FIELD_KINDS, GapReport
 from .profile import Profile
 from .records import Record
-from .text import fold_words
+from .text import fold_words, most_written
 
 
 class DocState(StrEnum):
@@ -88,22 +88,23 @@ class Folding:
     """Activities folded and mapped through the profile's synonym groups."""
 
     def __init__(self, profile: Profile) -> None:
-        settings = DupeSettings.from_profile(profile)
-        self.groups = settings.synonyms
-        self.canonical = {phrase: group[0] for group in self.groups for phrase in group}
-        self.patterns = [
-            (re.compile(rf"\b(?:{'|'.join(map(re.escape, group))})\b"), group[0])
-            for group in self.groups
-        ]
+        self.settings = DupeSettings.from_profile(profile)
+        groups = self.settings.synonyms
+        self.canonical = {phrase: group[0] for group in groups for phrase in group}
+        self.firsts = [group[0] for group in groups]
 
     def key(self, item: str) -> str:
         folded = fold_words(item)
         return self.canonical.get(folded, folded)
 
     def named(self, title: str) -> set[str]:
-        """The synonym groups' activities a title names, as whole words."""
+        """The synonym groups' activities a title names, as whole words (its synonyms
+        replaced as the near-duplicate detector replaces them in titles)."""
         folded = fold_words(title)
-        return {first for pattern, first in self.patterns if pattern.search(folded)}
+        for pattern, first in self.settings.synonym_patterns:
+            folded = pattern.sub(first, folded)
+        padded = f" {folded} "
+        return {first for first in self.firsts if f" {first} " in padded}
 
 
 def _items(record: Record, fields: Iterable[str]) -> list[str]:
@@ -132,7 +133,7 @@ def commons_map(
     with_gaps = {g.page for g in gaps.gaps if g.kind in FIELD_KINDS}
 
     run_by: dict[str, set[str]] = defaultdict(set)
-    spellings: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
     for place in places:
         items = _items(place, profile.activity_fields)
         for item in items:
@@ -141,7 +142,7 @@ def commons_map(
             spellings[key][item] += 1
         for key in folding.named(place.title):
             run_by[key].add(place.title)
-            spellings[key][key] += 0
+            spellings[key].setdefault(key, 0)  # named by titles only: written as its key
     by_first_word: dict[str, list[str]] = defaultdict(list)
     for key in run_by:
         if key:
@@ -168,16 +169,11 @@ def commons_map(
         for key in keys:
             documented_by[key].append(DocPage(doc.title, state))
 
-    def label(key: str) -> str:
-        said = spellings[key]
-        best = max(said.items(), key=lambda kv: (kv[1], kv[0][:1].isupper(), kv[0]))[0]
-        return best[:1].upper() + best[1:]
-
     activities = sorted(
         (
             Activity(
                 key,
-                label(key),
+                most_written(spellings[key]),
                 tuple(sorted(run_by[key])),
                 tuple(sorted(documented_by.get(key, ()), key=lambda d: d.title)),
             )

@@ -22,7 +22,7 @@ from .kinds import KINDS
 from .profile import PageType, Profile, Words
 from .records import Record
 from .store import GapId, Tracked, Waiver
-from .text import escape, fold_words
+from .text import escape, fold_words, most_written
 from .tracking import identity
 
 
@@ -104,10 +104,7 @@ def activities(records: Sequence[Record], profile: Profile, title: str) -> Block
     plural = {t.key: t.plural for t in profile.types}
     lines = []
     for key in sorted(by_activity):
-        # one heading for "repair café", "Repair Café" and "repair-café": the most used
-        # spelling, with a capital
-        said = max(spellings[key].items(), key=lambda kv: (kv[1], kv[0][:1].isupper(), kv[0]))[0]
-        lines.append(f"== {escape(said[:1].upper() + said[1:])} ==")
+        lines.append(f"== {escape(most_written(spellings[key]))} ==")
         for type_key in sorted(by_activity[key]):
             pages = ", ".join(link(t) for t in sorted(by_activity[key][type_key], key=order_key))
             lines.append(f"* '''{escape(plural.get(type_key, type_key))}''' : {pages}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import lru_cache
 
 # MediaWiki markup that a value must not carry into a table cell, as entities.
@@ -46,6 +47,13 @@ def fold_words(text: str) -> str:
         decomposed = unicodedata.normalize("NFKD", text)
         text = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(NOT_WORD.sub(" ", text.replace("_", " ")).split())
+
+
+def most_written(spellings: Mapping[str, int]) -> str:
+    """The spelling written most often (ties: one with a capital, then the last in
+    order), with a capital: the heading for "repair café", "Repair Café", "repair-café"."""
+    said = max(spellings.items(), key=lambda kv: (kv[1], kv[0][:1].isupper(), kv[0]))[0]
+    return said[:1].upper() + said[1:]
 
 
 def escape(value: str) -> str:
