@@ -4,10 +4,12 @@ corpus written for it (tests/data/commons/), and the sample corpus with its sche
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 from movisync.activities import CommonsMap, Folding
 from movisync.profile import load_profile
+from movisync.text import fold_words
 from movisync.workspace import Workspace
 
 from .helpers import DATA, corpus_pages, corpus_store, read_corpus, renamed_corpus
@@ -32,6 +34,8 @@ def rows_of(found: CommonsMap) -> Rows:
     for c in found.communs:
         if c.places:
             rows.add(("uses", c.title, "; ".join(c.places), ""))
+    for c in found.unwritten:
+        rows.add(("unwritten", fold_words(c.title), "; ".join(c.places), ""))
     return rows
 
 
@@ -65,6 +69,24 @@ def test_a_corpus_written_for_it_matches_its_labels(tmp_path) -> None:
     found = commons_of(tmp_path, pages)
     check(rows_of(found), truth(DATA / "commons" / "truth.tsv"))
     assert found.undocumented()  # the corpus has activities worth a guide
+    assert found.unwritten  # and communs the places list with no page
+    kanopee = next(c for c in found.unwritten if fold_words(c.title) == "kanopee")
+    assert kanopee.title == "Kanopée"  # as written most often, capitalised
+
+
+def test_commun_fields_come_from_the_wikis_forms_or_the_profile(tmp_path) -> None:
+    templates = {t: x for t, x in corpus_pages().items() if t.startswith(("Modèle:", "Template:"))}
+    pages = {**templates, **dict(read_corpus(DATA / "commons"))}
+    del pages["Formulaire:Tiers-lieu"]
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    without = commons_of(tmp_path / "a", pages)
+    assert without.unwritten == ()  # no form: Communs is a field like any other
+    with corpus_store(tmp_path / "b" / "s.sqlite", pages=pages) as store:
+        named = Workspace(store, profile=replace(PROFILE, commun_fields=("Communs",))).commons()
+    assert {fold_words(c.title) for c in named.unwritten} == {
+        r[1] for r in truth(DATA / "commons" / "truth.tsv") if r[0] == "unwritten"
+    }
 
 
 def test_a_renamed_schema_gives_the_same_map(tmp_path) -> None:

@@ -253,6 +253,7 @@ class TestOfflineStore:
         communs = json.loads(run("communs", "--format", "json").stdout)
         dokos = next(r for r in communs if r["commun"] == "Dokos")
         assert dokos["places"] == 3 and "Le Nid Coworking" in dokos["place_titles"]
+        assert dokos["page"] is True and all(r["page"] for r in communs)  # no commun field here
 
     def test_records_schema_and_dupes(self, run):
         records = json.loads(run("records", "--type", "projet", "--format", "json").stdout)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from movisync.activities import CommonsMap, Commun
 from movisync.dupes import DupeReport, Pair
 from movisync.profile import load_profile
-from movisync.render import chunks, read_verdicts, review, subpage_index
+from movisync.render import chunks, communs, new_link, read_verdicts, review, subpage_index
 from movisync.text import escape
 
 WORDS = load_profile().words
@@ -108,3 +109,22 @@ def test_a_long_block_is_cut_between_rows_each_part_a_whole_table() -> None:
     index = subpage_index(main, parts, "P:Movisync/À compléter/Tiers-lieux", WORDS)
     assert "[[P:Movisync/À compléter/Tiers-lieux/1|Tiers-lieux (1)]] : [[:Page 000]]" in index
     assert index.startswith("Intro.\nCette liste est trop longue")
+
+
+def test_communs_with_no_page_are_red_links_unless_no_title_could_be() -> None:
+    found = CommonsMap(
+        (),
+        (Commun("Résa Commune", ("La Bascule",)),),
+        3,
+        (Commun("Outil libre", ("La Bascule", "Le Quai")), Commun("Wiki [interne]", ("Le Quai",))),
+    )
+    text = communs(found, "Communs utilisés", WORDS).text
+    used, unwritten = text.split("== Communs sans page ==")
+    assert "[[:Résa Commune]]" in used and "Outil libre" not in used
+    assert "[[:Outil libre]] || 2 || [[:La Bascule]], [[:Le Quai]]" in unwritten
+    assert "Wiki &#91;interne&#93;" in unwritten and "[[:Wiki" not in unwritten
+    assert new_link("Guide pratique : Café") == "[[:Guide pratique : Café]]"
+    for refused in ("a#b", "a|b", "{{x}}", "50%25", "~~~", " "):
+        assert "[[" not in new_link(refused)
+    nobody = communs(CommonsMap((), (), 3), "Communs utilisés", WORDS).text
+    assert "Communs sans page" not in nobody and "Aucune." in nobody

@@ -15,8 +15,13 @@ communs the places use. Pure: records (and the places' texts) in, typed findings
 - **An undocumented activity** is run by at least ``min_places`` places (3) and documented
   by no page, or only by stubs.
 - **A commun** (a page of the ``commun_types``) is used by the places that link to it
-  (directly or through a redirect), name its title in their text, or that its own actor
-  fields (``actor_fields``: Acteurs) list by their title.
+  (directly or through a redirect), name its title in their text, that its own actor
+  fields (``actor_fields``: Acteurs) list by their title, or that list it in a commun field.
+- **A commun field** is a field of a place filled from the communs' category (Page Forms'
+  ``values from category=``, read from the wiki's forms) or named by the profile's
+  ``commun_fields``. Each item is compared, folded, with the wiki's titles: a commun's
+  title or a redirect to a commun is a use; another page's title is nothing; a name with
+  no page is **a commun with no page**, listed with the places that name it.
 """
 
 from __future__ import annotations
@@ -76,6 +81,9 @@ class CommonsMap:
     communs: tuple[Commun, ...]
     """Every commun, most used first."""
     min_places: int
+    unwritten: tuple[Commun, ...] = ()
+    """Communs the places' commun fields name that have no page (as written most
+    often), most named first."""
 
     def undocumented(self) -> tuple[Activity, ...]:
         """Activities run by at least ``min_places`` places with no documentation but stubs."""
@@ -181,9 +189,22 @@ def commons_map(
         ),
         key=lambda a: (-len(a.places), a.key),
     )
-    return CommonsMap(
-        tuple(activities), _communs(records, places, profile, texts), profile.min_places
-    )
+    communs, unwritten = _communs(records, places, profile, texts)
+    return CommonsMap(tuple(activities), communs, profile.min_places, unwritten)
+
+
+def commun_fields(profile: Profile) -> set[str]:
+    """The fields of the place types that list communs: filled from a commun type's
+    category by the wiki's forms, or named by the profile."""
+    categories = {t.category for t in profile.types if t.key in profile.commun_types}
+    categories.discard("")
+    return set(profile.commun_fields) | {
+        f.name
+        for t in profile.types
+        if t.key in profile.place_types
+        for f in t.fields
+        if f.pages_in and f.pages_in in categories
+    }
 
 
 NOT_ASCII_WORD = re.compile(r"[^a-z0-9]+")
@@ -201,7 +222,7 @@ def _communs(
     places: Sequence[Record],
     profile: Profile,
     texts: Mapping[str, str],
-) -> tuple[Commun, ...]:
+) -> tuple[tuple[Commun, ...], tuple[Commun, ...]]:
     communs = [
         r
         for r in records
@@ -224,6 +245,20 @@ def _communs(
     for commun in communs:
         for item in _items(commun, profile.actor_fields):
             users[commun.title].update(by_name.get(fold_words(item), ()))
+    by_title = {fold_words(r.title): r.title for r in records}
+    named_by: dict[str, set[str]] = defaultdict(set)
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    listing = commun_fields(profile)
+    for place in places:
+        for item in _listed(place, listing):
+            folded = fold_words(item)
+            page = by_title.get(folded)
+            target = redirects.get(page, page) if page else None
+            if target in users:
+                users[target].add(place.title)
+            elif page is None and folded:
+                named_by[folded].add(place.title)
+                spellings[folded][item] += 1
     for place in places:
         for target in place.links:
             target = redirects.get(target) or target
@@ -235,9 +270,24 @@ def _communs(
             for title, needed, phrase in by_word[word]:
                 if needed <= present and phrase in text:
                     users[title].add(place.title)
+    return _ranked(users), _ranked(
+        {most_written(spellings[key]): places for key, places in named_by.items()}
+    )
+
+
+def _ranked(users: Mapping[str, set[str]]) -> tuple[Commun, ...]:
     return tuple(
         sorted(
-            (Commun(title, tuple(sorted(users[title]))) for title in users),
+            (Commun(title, tuple(sorted(places))) for title, places in users.items()),
             key=lambda c: (-len(c.places), c.title),
         )
     )
+
+
+def _listed(place: Record, fields: set[str]) -> list[str]:
+    """The items of a place's commun fields (split on commas when the schema does not
+    say the field is a list)."""
+    found = []
+    for item in _items(place, fields):
+        found += [i.strip() for i in item.split(",") if i.strip()]
+    return found

@@ -523,7 +523,8 @@ def activities_command(settings: Settings, undocumented: bool, output_format: st
 @wiki_options
 @output_options
 def communs_command(settings: Settings, output_format: str) -> None:
-    """Each commun, with the places that use it (link to it or name it)."""
+    """Each commun, with the places that use it (link to it, name it or list it), then the
+    communs places list that have no page."""
     with workspace(settings) as ws:
         found = ws.commons()
     emit(*views.communs(found), output_format)

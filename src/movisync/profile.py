@@ -51,6 +51,9 @@ class FieldSpec:
     pattern: str | None = None
     """A regular expression the whole value must match (Semantic MediaWiki's "Allows
     pattern")."""
+    pages_in: str = ""
+    """The category whose pages are the field's values (Page Forms' ``values from
+    category=``): the field names pages of that category."""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     """Where each rule comes from, by attribute (``kind``, ``required``, ``values``…):
     ``movisync.toml``, ``profile movilab``, ``form Formulaire:X``, ``property
@@ -163,6 +166,10 @@ class Words:
         "stub), most places first: a guide written once serves them all."
     )
     communs_intro: str = "Each commun with the places that link to it or name it."
+    unwritten: str = "Communs with no page"
+    unwritten_intro: str = (
+        "Communs the places list that have no page yet: a page would show who relies on them."
+    )
     nothing: str = "None."
     split_intro: str = "This list is too long for one page: it is on {subpages}."
     subpage_forms: tuple[str, str] = ("subpage", "subpages")
@@ -194,6 +201,9 @@ class Profile:
     commun_types: tuple[str, ...] = ("commun",)
     actor_fields: tuple[str, ...] = ("Acteurs",)
     """Fields of a commun listing who uses it."""
+    commun_fields: tuple[str, ...] = ()
+    """Fields of a place listing the communs it uses, by name (besides the fields the
+    wiki's forms fill from the communs' category)."""
     min_places: int = 3
     """Places running an activity before its lack of documentation is reported."""
     words: Words = Words()
@@ -419,6 +429,7 @@ def _profile(data: Mapping[str, Any], user: Mapping[str, Any]) -> Profile:
         documentation_types=tuple(data.get("documentation_types", ("document", "commun"))),
         commun_types=tuple(data.get("commun_types", ("commun",))),
         actor_fields=tuple(data.get("actor_fields", ("Acteurs",))),
+        commun_fields=tuple(data.get("commun_fields", ())),
         min_places=_count(data.get("min_places", 3)),
         words=_words(data.get("wiki", {})),
         dupes=data.get("dupes", {}),

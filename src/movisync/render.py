@@ -11,11 +11,11 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from . import locales
-from .activities import CommonsMap
+from .activities import CommonsMap, Commun
 from .dupes import DupeReport
 from .gaps import Gap, GapKind, GapReport
 from .kinds import KINDS
@@ -34,6 +34,17 @@ def order_key(title: str) -> tuple[str, str]:
 def link(title: str) -> str:
     """A link to a page (a leading colon, so a category or file is linked, not used)."""
     return f"[[:{title}]]"
+
+
+# What MediaWiki refuses in a title ($wgLegalTitleChars leaves out #<>[]|{} and controls;
+# percent-escapes and ~~~ are refused too).
+NOT_A_TITLE = re.compile(r"[#<>\[\]|{}\x00-\x1f\x7f]|%[0-9A-Fa-f]{2}|~{3}")
+
+
+def new_link(title: str) -> str:
+    """A (red) link to a page to start, or the name as inert text when MediaWiki would
+    refuse it as a title."""
+    return escape(title) if NOT_A_TITLE.search(title) or not title.strip() else link(title)
 
 
 @dataclass(frozen=True)
@@ -127,7 +138,7 @@ def to_document(found: CommonsMap, docs: Sequence[str], title: str, words: Words
                 str(len(activity.places)),
                 ", ".join(link(p) for p in activity.places),
                 ", ".join(link(t) for t in near[:5]),
-                f"[[{guide}]]",
+                new_link(guide),
             ]
         )
     head = [words.activity, words.count, words.places_column, words.closest, words.start]
@@ -137,13 +148,20 @@ def to_document(found: CommonsMap, docs: Sequence[str], title: str, words: Words
 
 
 def communs(found: CommonsMap, title: str, words: Words) -> Block:
-    """Each commun and the places that use it, most used first."""
-    rows = [
-        [link(c.title), str(len(c.places)), ", ".join(link(p) for p in c.places)]
-        for c in found.communs
-    ]
+    """Each commun and the places that use it, most used first; then the communs places
+    list that have no page, as red links to start them."""
     head = [words.commun, words.count, words.places_column]
-    body = table(head, rows) if rows else words.nothing
+
+    def rows(listed: Sequence[Commun], named: Callable[[str], str]) -> list[list[str]]:
+        return [
+            [named(c.title), str(len(c.places)), ", ".join(link(p) for p in c.places)]
+            for c in listed
+        ]
+
+    body = table(head, rows(found.communs, link)) if found.communs else words.nothing
+    if found.unwritten:
+        body += f"\n== {words.unwritten} ==\n{words.unwritten_intro}\n"
+        body += table(head, rows(found.unwritten, new_link))
     return Block(title, "communs", words.communs_intro + "\n" + body)
 
 

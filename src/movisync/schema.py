@@ -160,6 +160,7 @@ class _Rules:
             aliases=tuple(v.get("aliases", ())),
             label=v.get("label", ""),
             pattern=v.get("pattern"),
+            pages_in=v.get("pages_in", ""),
             sources=dict(self.sources),
         )
 
@@ -338,6 +339,7 @@ def _type(
                 members = facts.members.get(entry["values_from_category"], ())
                 where = f"{source}, {category_prefix}{entry['values_from_category']}"
                 r.add("values", tuple(members), where)
+                r.add("pages_in", entry["values_from_category"], where)
             elif entry.get("values_from_property"):
                 named = facts.properties.get(entry["values_from_property"], {})
                 r.add(

@@ -406,8 +406,15 @@ def activities(found: CommonsMap, undocumented: bool) -> Rows:
 
 
 def communs(found: CommonsMap) -> Rows:
+    """Each commun with its users, then the communs places list that have no page."""
     rows = [
-        {"commun": c.title, "places": len(c.places), "place_titles": "; ".join(c.places)}
-        for c in found.communs
+        {
+            "commun": c.title,
+            "page": page,
+            "places": len(c.places),
+            "place_titles": "; ".join(c.places),
+        }
+        for page, listed in ((True, found.communs), (False, found.unwritten))
+        for c in listed
     ]
-    return rows, ["commun", "places", "place_titles"]
+    return rows, ["commun", "page", "places", "place_titles"]
