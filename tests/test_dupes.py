@@ -22,6 +22,7 @@ from movisync.dupes import (
     consistent,
     corpus_of,
     features_of,
+    link,
     merge_proposal,
     normalize_title,
     two_things,
@@ -88,9 +89,13 @@ def test_each_kind_of_evidence_has_its_comparison() -> None:
     a = replace(a, identifiers=f"{a.identifiers}\n{extra}".strip())
     said = levels(a, b)
     assert said["title"] == "typo"
-    assert said["website"] == said["email"] == said["phone"] == "same"
+    assert said["website"] == said["email"] == "same"
     assert said["place"] == "same address"  # a location holding an address is an address
+    assert "phone" not in said  # the premises' phone: the same address already said it
     assert said["type"] == "same"
+    moved = place("La Ruhce", body="Appeler le 05 63 12 34 56.", location="Rue du Port, Albi")
+    elsewhere = levels(a, moved)
+    assert elsewhere["phone"] == "same" and elsewhere["place"] == "same town"
 
 
 @pytest.mark.parametrize(
@@ -348,3 +353,15 @@ def test_a_pair_is_explained_comparison_by_comparison(tmp_path) -> None:
     total = prior + sum(w.bits for w in pair.weights)
     assert pair.probability == pytest.approx(1 / (1 + 2**-total))
     assert pair.probability > 0.5 and pair.reasons
+
+
+def test_what_a_hundred_thousand_pages_repeat_is_kept_once() -> None:
+    pages = [
+        place(f"Atelier {name}", location="Albi") for name in ("Alpha", "Alfa", "Beta", "Bêta")
+    ]
+    linkage = link(features(*pages))
+    assert all(f.phones is linkage.items[0].phones for f in linkage.items)  # one empty set
+    by_levels: dict[tuple[int, ...], tuple[int, ...]] = {}
+    for vector in linkage.vectors:
+        assert by_levels.setdefault(vector.levels, vector.levels) is vector.levels
+    assert len(linkage.vectors) > len(by_levels)  # pairs compared alike share their levels

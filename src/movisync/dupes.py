@@ -35,9 +35,9 @@ import random
 import re
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, utils
 from rapidfuzz.distance import OSA
@@ -68,6 +68,17 @@ PLACE_FIELDS = ("location", "lieu", "ville", "commune", "localisation", "adresse
 """Field names read as a place (address, postcode, towns) on any wiki, besides the
 profile's town fields and fields of kind ``address``."""
 
+NONE: frozenset[Any] = frozenset()
+"""The one empty set every page without a value shares (each empty frozenset costs
+216 bytes: at 100k pages, several per page)."""
+T = TypeVar("T", bound=Hashable)
+
+
+def _set(values: Iterable[T]) -> frozenset[T]:
+    found = frozenset(values)
+    return found if found else NONE
+
+
 COMPARISONS = (
     Comparison(
         "title",
@@ -91,7 +102,9 @@ COMPARISONS = (
 )
 """Every comparison and its levels, strongest agreement first. Evidence of one kind
 that mostly goes together (a street address, coordinates, a town, a postcode: where the
-thing is) is one comparison, at its strongest agreement, so that it is not counted twice."""
+thing is) is one comparison, at its strongest agreement, so that it is not counted twice;
+for the same reason a phone shared at the same street address is not counted again (the
+premises' switchboard: a hotel's restaurants share it)."""
 TITLE, NUMBERS, TEXT, WEBSITE, EMAIL, PHONE, PLACE, NAMES, DATES, QUALIFIER, TYPE = range(
     len(COMPARISONS)
 )
@@ -254,7 +267,7 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
         tokens=tokens,
         glued=glued,
         qualifier=qualifier,
-        numbers=frozenset(re.findall(r"\d+", f"{text} {qualifier}")),
+        numbers=_set(re.findall(r"\d+", f"{text} {qualifier}")),
         parent=parent,
     )
 
@@ -283,7 +296,6 @@ class Features:
     days: tuple[int, int] | None = None
     """The first and last day the page's dates cover (at most 31 days apart), as
     ordinals."""
-    values: Mapping[str, str] = field(default_factory=dict)
 
     @cached_property
     def streets(self) -> frozenset[str]:
@@ -358,20 +370,19 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
     return Features(
         title=normalize_title(record.title, settings),
         type=record.type,
-        hosts=frozenset(found["host"]),
-        emails=frozenset(found["mail"]),
-        phones=frozenset(found["tel"]),
-        addresses=frozenset(found["addr"]),
-        postcodes=frozenset(postcodes),
+        hosts=_set(found["host"]),
+        emails=_set(found["mail"]),
+        phones=_set(found["tel"]),
+        addresses=_set(found["addr"]),
+        postcodes=_set(postcodes),
         coordinates=coordinates,
-        towns=frozenset(towns),
-        first_towns=frozenset(first_towns),
-        mentions=frozenset(found["in"]),
-        names=frozenset(found["name"]),
+        towns=_set(towns),
+        first_towns=_set(first_towns),
+        mentions=_set(found["in"]),
+        names=_set(found["name"]),
         sketch=record.sketch,
-        shingles=frozenset(record.sketch) if len(record.sketch) >= MIN_SKETCH else frozenset(),
+        shingles=frozenset(record.sketch) if len(record.sketch) >= MIN_SKETCH else NONE,
         days=_days(dates),
-        values={v.name: v.text for v in record.values},
     )
 
 
@@ -566,6 +577,8 @@ def compare(a: Features, b: Features, corpus: Corpus) -> Vector:
             if shared:
                 values[k] = _rarest(shared, corpus.counts[name])
     levels[PLACE], values[PLACE] = _place_level(a, b, corpus.counts["place"])
+    if levels[PLACE] == 0 and levels[PHONE] == 0:  # the premises' switchboard: said once
+        levels[PHONE], values[PHONE] = NULL, ""
     levels[NAMES] = _names_level(a, b, corpus.counts["names"])
     if a.days and b.days:
         meet = a.days[0] <= b.days[1] and b.days[0] <= a.days[1]
@@ -912,7 +925,7 @@ def link(
             if (i, j) not in seen and not two_things(items[i], items[j]):
                 pairs.append((i, j))
                 seen.add((i, j))
-    vectors = [compare(items[i], items[j], corpus) for i, j in pairs]
+    vectors = _shared(compare(items[i], items[j], corpus) for i, j in pairs)
     matches, non_matches = set(), set()
     for n, (i, j) in enumerate(pairs):
         said = verdicts.get(_ordered(items[i].title.raw, items[j].title.raw))
@@ -939,6 +952,16 @@ def link(
         pages=len(items),
     )
     return Linkage(tuple(items), tuple(pairs), tuple(vectors), model, corpus)
+
+
+def _shared(vectors: Iterable[Vector]) -> list[Vector]:
+    """The vectors, their levels and values kept once each: most candidate pairs
+    (nearly a million at 100k pages) fall into a few thousand patterns."""
+    seen: dict[tuple[Any, ...], Any] = {}
+    return [
+        Vector(seen.setdefault(v.levels, v.levels), seen.setdefault(v.values, v.values))
+        for v in vectors
+    ]
 
 
 def _ordered(a: str, b: str) -> tuple[str, str]:

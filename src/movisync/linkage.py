@@ -53,7 +53,7 @@ class Comparison:
     """Whether levels that carry the shared value are adjusted by its frequency."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Vector:
     """A pair compared: one level per comparison, and for comparisons adjusted by
     frequency, the value both pages share (or "")."""
