@@ -244,6 +244,18 @@ class Title:
         return frozenset(t for t in self.tokens if t.isdigit())
 
 
+TITLE_WORDS = {
+    "st": "saint",
+    "ste": "sainte",
+    "cie": "compagnie",
+    "coop": "cooperative",
+    "asso": "association",
+}
+"""Words titles abbreviate, spelt out ("St-Jean" is "Saint-Jean"). Numbers written as words
+stay words: a digit in a title is an edition number or a date ("Les Trois Chênes" is not
+edition 3 of anything)."""
+
+
 def normalize_title(title: str, settings: DupeSettings) -> Title:
     base, _, sub = title.partition("/")
     parent = base if sub else None
@@ -254,6 +266,7 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
         qualifier = ""
     elif qualifier in settings.stop_words:  # "Coopérative des Savoirs (La)": word order
         text, qualifier = f"{qualifier} {text}", ""
+    text = " ".join(TITLE_WORDS.get(w, w) for w in text.split())
     text = re.sub(r"\btiers ?lieux?\b", "tierslieu", text)
     for pattern, word in settings.synonym_patterns:
         text = pattern.sub(word, text)

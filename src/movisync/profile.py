@@ -17,6 +17,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -88,10 +89,15 @@ class PageType:
     def field(self, param: str) -> FieldSpec | None:
         """The field a parameter fills, by name or alias. MediaWiki rule: parameter names
         are case-sensitive."""
-        for spec in self.fields:
-            if param == spec.name or param in spec.aliases:
-                return spec
-        return None
+        return self._by_param.get(param)
+
+    @cached_property
+    def _by_param(self) -> dict[str, FieldSpec]:
+        found: dict[str, FieldSpec] = {}
+        for spec in self.fields:  # the first field naming a parameter wins
+            for name in spec.names:
+                found.setdefault(name, spec)
+        return found
 
 
 @dataclass(frozen=True)
