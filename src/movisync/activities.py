@@ -115,12 +115,15 @@ class Folding:
         return {first for first in self.firsts if f" {first} " in padded}
 
 
-def _items(record: Record, fields: Iterable[str]) -> list[str]:
+def _items(record: Record, fields: Iterable[str], separator: str | None = None) -> list[str]:
+    """The items of the record's values of ``fields``, dynamic values left out; a value the
+    schema does not split is split on ``separator``, when given."""
     wanted = set(fields)
     found = []
     for value in record.values:
         if value.name in wanted and not value.dynamic:
-            found += [i.strip() for i in (value.items or (value.text,)) if i.strip()]
+            items = value.items or (value.text.split(separator) if separator else (value.text,))
+            found += [i.strip() for i in items if i.strip()]
     return found
 
 
@@ -245,12 +248,12 @@ def _communs(
     for commun in communs:
         for item in _items(commun, profile.actor_fields):
             users[commun.title].update(by_name.get(fold_words(item), ()))
-    by_title = {fold_words(r.title): r.title for r in records}
     named_by: dict[str, set[str]] = defaultdict(set)
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     listing = commun_fields(profile)
-    for place in places:
-        for item in _listed(place, listing):
+    by_title = {fold_words(r.title): r.title for r in records} if listing else {}
+    for place in places if listing else ():
+        for item in _items(place, listing, separator=","):
             folded = fold_words(item)
             page = by_title.get(folded)
             target = redirects.get(page, page) if page else None
@@ -282,12 +285,3 @@ def _ranked(users: Mapping[str, set[str]]) -> tuple[Commun, ...]:
             key=lambda c: (-len(c.places), c.title),
         )
     )
-
-
-def _listed(place: Record, fields: set[str]) -> list[str]:
-    """The items of a place's commun fields (split on commas when the schema does not
-    say the field is a list)."""
-    found = []
-    for item in _items(place, fields):
-        found += [i.strip() for i in item.split(",") if i.strip()]
-    return found
