@@ -116,6 +116,8 @@ def test_a_byte_order_mark_is_fine_and_latin_1_is_said(tmp_path):
         ("[profile]\ntypes = 1", "types must be a table"),
         ("[profile.types.lieu]\ntemplates = ['Lieu']\nfields = { a = 1 }", "field lieu.a"),
         ("[profile.wiki]\ncouleur = 'bleu'", "unknown [wiki] word"),
+        ('[profile]\ncommun_fields = "Communs"', "commun_fields must be a list of names"),
+        ("[profile]\nplace_types = [1]", "place_types must be a list of names"),
     ],
 )
 def test_a_wrong_profile_is_one_clear_error(tmp_path, text, message):

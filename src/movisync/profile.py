@@ -385,6 +385,11 @@ def _shape_error(data: Mapping[str, Any]) -> str | None:
             return _("{key} must be a table ([profile.{key}]), not {value!r}").format(
                 key=key, value=data[key]
             )
+    for key in NAME_LISTS:
+        if not _is_names(listed := data.get(key, ())):
+            return _('{key} must be a list of names such as ["Acteurs"], not {value!r}').format(
+                key=key, value=listed
+            )
     value = data.get("stub_min_chars", 0)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         return _("stub_min_chars must be a whole number of characters, not {value!r}").format(
@@ -430,12 +435,12 @@ def _profile(data: Mapping[str, Any], user: Mapping[str, Any]) -> Profile:
         placeholders=tuple(p.casefold() for p in data.get("placeholders", ())),
         licences=tuple(lists.get("licences", ())),
         stub_min_chars=_count(data.get("stub_min_chars", 300)),
-        activity_fields=tuple(data.get("activity_fields", ("Theme", "Tags"))),
-        place_types=tuple(data.get("place_types", ("tiers-lieu",))),
-        documentation_types=tuple(data.get("documentation_types", ("document", "commun"))),
-        commun_types=tuple(data.get("commun_types", ("commun",))),
-        actor_fields=tuple(data.get("actor_fields", ("Acteurs",))),
-        commun_fields=tuple(data.get("commun_fields", ())),
+        activity_fields=_names(data.get("activity_fields", ("Theme", "Tags"))),
+        place_types=_names(data.get("place_types", ("tiers-lieu",))),
+        documentation_types=_names(data.get("documentation_types", ("document", "commun"))),
+        commun_types=_names(data.get("commun_types", ("commun",))),
+        actor_fields=_names(data.get("actor_fields", ("Acteurs",))),
+        commun_fields=_names(data.get("commun_fields", ())),
         min_places=_count(data.get("min_places", 3)),
         words=_words(data.get("wiki", {})),
         dupes=data.get("dupes", {}),
@@ -446,6 +451,27 @@ def _table(data: Mapping[str, Any], *keys: str) -> Mapping[str, Any]:
     for key in keys:
         data = data.get(key, {}) if isinstance(data, Mapping) else {}
     return data if isinstance(data, Mapping) else {}
+
+
+NAME_LISTS = (
+    "activity_fields",
+    "place_types",
+    "documentation_types",
+    "commun_types",
+    "actor_fields",
+    "commun_fields",
+)
+"""The profile's settings that are lists of names (fields or page types)."""
+
+
+def _is_names(value: Any) -> bool:
+    return isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if not _is_names(value):
+        raise ValueError(value)
+    return tuple(value)
 
 
 def _count(value: Any) -> int:
