@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+import subprocess
+import time
 from pathlib import Path
 
 import click
@@ -16,7 +18,8 @@ from movisync.cli import main
 
 from .helpers import corpus_store
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("name", sorted(main.commands))
@@ -34,6 +37,18 @@ def test_every_command_has_help_and_is_in_the_readme(name: str) -> None:
 def test_the_readme_starts_with_the_two_commands() -> None:
     head = README[: README.index("## Using it")]
     assert "scripts/demo" in head and "scripts/test" in head
+
+
+@pytest.mark.live
+def test_the_demo_runs_the_main_job(local_wiki) -> None:  # type: ignore[no-untyped-def]
+    started = time.time()
+    done = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "demo")], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    plan = (ROOT / ".local-wiki" / "demo-plan.txt").read_text(encoding="utf-8")
+    assert plan.startswith("== ") and "summary: " in plan  # the diffs the demo points to
+    assert (ROOT / ".local-wiki" / "rapport.html").stat().st_mtime >= started
 
 
 def library_section() -> str:
