@@ -121,6 +121,21 @@ def test_coordinates_and_a_title_naming_the_town_are_places_too() -> None:
     assert named["place"] == "same town"
 
 
+def test_titles_that_add_words_are_apart_from_titles_that_each_have_their_own() -> None:
+    """Words added to a title ("Cantine associative du Coin") can be the same place;
+    two titles that each have a word the other lacks ("Frigo partagé", "Frigo solidaire")
+    more often name two: each gets its own levels, so that EM learns what each says."""
+    titles = ["La Cantine du Coin", "Cantine associative du Coin"]
+    titles += ["Frigo partagé", "Frigo solidaire"]
+    pages = features(*(place(t) for t in titles), *(place(f"Lieu numéro {n}") for n in range(8)))
+    corpus = corpus_of(pages)
+    level = COMPARISONS[0].levels
+    added = level[compare(pages[0], pages[1], corpus).levels[0]]
+    own = level[compare(pages[2], pages[3], corpus).levels[0]]
+    assert added in ("most words", "half the words", "some words")
+    assert own.endswith(", each its own") and not added.endswith(", each its own")
+
+
 @pytest.mark.parametrize(
     ("a", "b"),
     [

@@ -82,7 +82,18 @@ def _set(values: Iterable[T]) -> frozenset[T]:
 COMPARISONS = (
     Comparison(
         "title",
-        ("same", "glued", "typo", "most words", "half the words", "some words", "different"),
+        (
+            "same",
+            "glued",
+            "typo",
+            "most words",
+            "half the words",
+            "some words",
+            "most words, each its own",
+            "half the words, each its own",
+            "some words, each its own",
+            "different",
+        ),
         frequencies=True,
     ),
     Comparison("numbers", ("same", "one only"), frequencies=True),
@@ -683,7 +694,9 @@ def _title_level(a: Title, b: Title, corpus: Corpus) -> tuple[int, str]:
     """The same key, the same words (glued or in another order), a typo; else how much
     of the two titles' information their common words carry (each word weighing what it
     tells: a word in many titles, "café", "atelier", little; a name, much): most, half,
-    some of it, or none."""
+    some of it, or none; "each its own" when each title also has words the other lacks,
+    not a typo apart ("Ritz-Carlton Café" / "Ritz-Carlton Dining Room": two names), apart
+    from one title holding the other's words and more ("Careys" / "Careys Corner")."""
     if a.key == b.key and a.key:
         return 0, a.key
     if a.glued == b.glued or sorted(a.tokens) == sorted(b.tokens):
@@ -692,7 +705,9 @@ def _title_level(a: Title, b: Title, corpus: Corpus) -> tuple[int, str]:
     if score >= 95 and not two_names:
         return 2, ""
     shared = title_overlap(a, b, corpus)
-    return (3 if shared >= 0.75 else 4 if shared >= 0.5 else 5 if shared >= 0.25 else 6), ""
+    if shared < 0.25:
+        return 9, ""
+    return (3 if shared >= 0.75 else 4 if shared >= 0.5 else 5) + 3 * two_names, ""
 
 
 def title_overlap(a: Title, b: Title, corpus: Corpus) -> float:
@@ -793,6 +808,8 @@ REASONS = {
     ("title", "typo"): "titres à une faute près ({title})",
     ("title", "most words"): "titres proches ({title})",
     ("title", "half the words"): "titres assez proches ({title})",
+    ("title", "most words, each its own"): "titres proches ({title})",
+    ("title", "half the words, each its own"): "titres assez proches ({title})",
     ("text", "copied"): "même texte ({text} % en commun)",
     ("text", "shared"): "texte en partie commun ({text} %)",
     ("website", "same"): "même site web ({website})",
