@@ -118,3 +118,22 @@ def test_weights_and_prior_add_up_to_the_probability() -> None:
         assert model.probability(vector) == pytest.approx(probability(bits))
     assert probability(0) == 0.5 and probability(-100) == 0 and probability(100) == 1
     assert math.isclose(probability(1), 2 / 3)
+
+
+def test_a_level_blocking_always_pairs_is_counted_on_the_candidates() -> None:
+    """A sample of 1 000 random pairs cannot see a level 150 pairs in ten million have:
+    floored at half a sampled pair, its u would stay 5e-4 however big the wiki. Blocking
+    pairs every two pages at an exhaustive level, so the candidates count it."""
+    shared = (
+        [Vector((0, 0))] * 100  # the matches: one name, one phone
+        + [Vector((1, 0))] * 50  # two things sharing a phone
+        + [Vector((0, 1))] * 2000  # homonyms
+    )
+    sample = [Vector((1, 1))] * 1000
+    for exhaustive, low, high in ((frozenset({0}), 1e-5, 2e-5), (frozenset(), 4e-4, 1e-3)):
+        comparisons = (
+            Comparison("name", ("same", "different")),
+            Comparison("phone", ("same", "different"), exhaustive=exhaustive),
+        )
+        model = learn(comparisons, shared, sample, all_pairs=10_000_000, sessions=SESSIONS[:1])
+        assert low <= model.u[1][0] <= high

@@ -95,9 +95,10 @@ COMPARISONS = (
             "different",
         ),
         frequencies=True,
+        exhaustive=frozenset({1, 2}),
     ),
     Comparison("numbers", ("same", "one only"), frequencies=True),
-    Comparison("text", ("copied", "shared", "none shared")),
+    Comparison("text", ("copied", "shared", "none shared"), exhaustive=frozenset({0, 1})),
     Comparison("website", ("same", "different"), frequencies=True),
     Comparison("email", ("same", "different"), frequencies=True),
     Comparison("phone", ("same", "different"), frequencies=True),
@@ -105,6 +106,7 @@ COMPARISONS = (
         "place",
         ("same address", "300 m", "same town", "named in the text", "20 km", "different"),
         frequencies=True,
+        exhaustive=frozenset({0, 1}),
     ),
     Comparison("names", ("many", "some", "none")),
     Comparison("dates", ("same", "different")),
@@ -115,7 +117,9 @@ COMPARISONS = (
 that mostly goes together (a street address, coordinates, a town, a postcode: where the
 thing is) is one comparison, at its strongest agreement, so that it is not counted twice;
 for the same reason a phone shared at the same street address is not counted again (the
-premises' switchboard: a hotel's restaurants share it)."""
+premises' switchboard: a hotel's restaurants share it). The exhaustive levels are those
+blocking keys pair (block_keys: the title glued, sorted, or a letter off; the street
+address and the map cells; rarest_hashes: the text)."""
 TITLE, NUMBERS, TEXT, WEBSITE, EMAIL, PHONE, PLACE, NAMES, DATES, QUALIFIER, TYPE = range(
     len(COMPARISONS)
 )

@@ -13,6 +13,11 @@ model with pictures.)
   when there are few pages, a sample otherwise. A level too rare for the sample to see
   (two titles one letter apart) gets a floor from the candidate pairs themselves: the
   non-matching candidates seen at that level are a part of all the pairs at that level.
+  At a level where blocking pairs every two pages (a copied text, a typo), the candidates
+  are all the pairs at that level: when the sample does not see it, its u is counted
+  there, as a frequency is, rather than floored at half a sampled pair (a floor that
+  does not fall as the wiki grows, while the prior does: at 100k pages it refused one
+  duplicate in five that 10k pages found).
 - **m**, and the share of matches among the candidate pairs, are learned by
   expectation-maximisation on the candidate pairs, with no labels. Pairs a human labelled
   (verdicts) keep their class during EM: they refine m and u, and stay final for
@@ -51,6 +56,8 @@ class Comparison:
     levels: tuple[str, ...]
     frequencies: bool = False
     """Whether levels that carry the shared value are adjusted by its frequency."""
+    exhaustive: frozenset[int] = frozenset()
+    """The levels at which blocking pairs every two pages (a typo, a copied text)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,7 +212,9 @@ def learn(
     4. u again, without the matches the random pairs hold (prior × m at each level: many,
        on a small wiki full of duplicates); a level rarer than the sample can measure is
        floored by the non-matching candidates seen at that level, which are a part of all
-       the pairs at that level. Then 2 to 4 once more with the new u.
+       the pairs at that level, or, when the level is exhaustive, counted on all the
+       candidates at that level (matches included: an upper bound, which does not feed
+       back on the model). Then 2 to 4 once more with the new u.
 
     Labelled pairs keep their class wherever they are used. ``value_counts`` give, per
     comparison adjusted by frequency, how many of the ``pages`` hold each value."""
@@ -399,7 +408,7 @@ def _u(
     all_pairs: int,
 ) -> Params:
     """u from the random pairs without the matches they hold, floored by the
-    non-matching candidates (see :func:`learn`)."""
+    non-matching candidates, or counted on the candidates (see :func:`learn`)."""
     active = range(len(m))
     non_matching = _level_counts(
         comparisons,
@@ -409,6 +418,7 @@ def _u(
         ]
         + [(levels, 1 - w) for levels, w in fixed],
     )
+    every = _level_counts(comparisons, [*patterns.items(), *fixed])
     found = []
     for k, row in enumerate(sampled):
         seen = sum(row)
@@ -418,7 +428,9 @@ def _u(
         non_match_seen = max(seen * (1 - prior), 1.0)
         pairs_k = max(all_pairs * seen / max(drawn, 1), 1.0)  # pairs where k is not null
         agreeing = [
-            max(n - seen * prior * m[k][level], 0.5, non_matching[k][level] * seen / pairs_k)
+            max(every[k][level], 0.5) / pairs_k
+            if n < 1 and level in comparisons[k].exhaustive
+            else max(n - seen * prior * m[k][level], 0.5, non_matching[k][level] * seen / pairs_k)
             / non_match_seen
             for level, n in enumerate(row[:-1])
         ]
