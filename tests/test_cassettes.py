@@ -103,4 +103,4 @@ def test_a_plan_reads_the_curated_pages_and_writes_nothing(tmp_path: Path) -> No
     assert "Movilab:Movisync/Annuaire/Tiers-lieux" in titles
     assert made.edits[0].summary.startswith("movisync : pages de synthèse (")
     review = next(e for e in made.edits if e.title == "Movilab:Movisync/Doublons")
-    assert "[[:La Myne]] || [[:LaMyne]]" in review.new_text
+    assert "[[:Tiers Lieux]] || [[:Tiers-Lieux]]" in review.new_text

@@ -153,13 +153,13 @@ def test_5_nobots_stop_page_and_protection_are_honoured(setup):
 def test_6_verdicts_are_read_back_from_the_review_page(setup):
     wiki, settings, human, _ = setup
     text = text_of(wiki, REVIEW)
-    row = next(line for line in text.splitlines() if "[[:La Myne]]" in line)
+    row = next(line for line in text.splitlines() if "[[:Tiers Lieux]]" in line)
     human.edit(REVIEW, text.replace(row, row.rstrip() + " pas un doublon"))
     made, _ = plan_and_apply(settings)
     with Store(settings.store) as store:
         rejected = [(v.a, v.b, v.source) for v in store.verdicts() if not v.duplicate]
-    assert ("La Myne", "LaMyne", "wiki") in rejected
-    assert "[[:LaMyne]]" not in block_content(text_of(wiki, REVIEW), "duplicates")
+    assert ("Tiers Lieux", "Tiers-Lieux", "wiki") in rejected
+    assert "[[:Tiers-Lieux]]" not in block_content(text_of(wiki, REVIEW), "duplicates")
     assert REVIEW not in {s.title for s in made.skipped}
 
 

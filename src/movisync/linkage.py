@@ -14,8 +14,8 @@ model with pictures.)
   (two titles one letter apart) gets a floor from the candidate pairs themselves: the
   non-matching candidates seen at that level are a part of all the pairs at that level.
   At a level where blocking pairs every two pages (a copied text, a typo), the candidates
-  are all the pairs at that level: when the sample does not see it, its u is counted
-  there, as a frequency is, rather than floored at half a sampled pair (a floor that
+  are all the pairs at that level: when the sample does not see it, its u is at most
+  their share of all the pairs, rather than floored at half a sampled pair (a floor that
   does not fall as the wiki grows, while the prior does: at 100k pages it refused one
   duplicate in five that 10k pages found).
 - **m**, and the share of matches among the candidate pairs, are learned by
@@ -212,9 +212,10 @@ def learn(
     4. u again, without the matches the random pairs hold (prior × m at each level: many,
        on a small wiki full of duplicates); a level rarer than the sample can measure is
        floored by the non-matching candidates seen at that level, which are a part of all
-       the pairs at that level, or, when the level is exhaustive, counted on all the
-       candidates at that level (matches included: an upper bound, which does not feed
-       back on the model). Then 2 to 4 once more with the new u.
+       the pairs at that level; when the level is exhaustive, the share of all the
+       pairs that the candidates at that level make (matches included: an upper bound,
+       which does not feed back on the model) caps it. Then 2 to 4 once more with the
+       new u.
 
     Labelled pairs keep their class wherever they are used. ``value_counts`` give, per
     comparison adjusted by frequency, how many of the ``pages`` hold each value."""
@@ -427,13 +428,13 @@ def _u(
             continue
         non_match_seen = max(seen * (1 - prior), 1.0)
         pairs_k = max(all_pairs * seen / max(drawn, 1), 1.0)  # pairs where k is not null
-        agreeing = [
-            max(every[k][level], 0.5) / pairs_k
-            if n < 1 and level in comparisons[k].exhaustive
-            else max(n - seen * prior * m[k][level], 0.5, non_matching[k][level] * seen / pairs_k)
-            / non_match_seen
-            for level, n in enumerate(row[:-1])
-        ]
+        agreeing = []
+        for level, n in enumerate(row[:-1]):
+            floor = non_matching[k][level] * seen / pairs_k
+            sampled_u = max(n - seen * prior * m[k][level], 0.5, floor) / non_match_seen
+            if n < 1 and level in comparisons[k].exhaustive:  # the candidates bound it
+                sampled_u = min(sampled_u, max(every[k][level], 0.5) / pairs_k)
+            agreeing.append(sampled_u)
         rest = max(1.0 - sum(agreeing), 0.5 / non_match_seen)
         found.append(_normalised([*agreeing, rest]))
     return tuple(found)
