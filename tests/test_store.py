@@ -7,7 +7,16 @@ import sqlite3
 import pytest
 
 from movisync.errors import StoreCorrupt, StoreTooNew, StoreWikiMismatch
-from movisync.store import MIGRATIONS, SCHEMA_VERSION, Changes, Page, Store, Verdict
+from movisync.store import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Changes,
+    Page,
+    Store,
+    Tracked,
+    Verdict,
+    Waiver,
+)
 
 
 def page(page_id: int, title: str, rev: int, text: str = "texte") -> Page:
@@ -115,6 +124,29 @@ def test_apply_counts_new_changed_moved_and_deleted_pages(tmp_path):
         # Links and categories of deleted pages go with them.
         assert store.db.execute("SELECT COUNT(*) FROM links").fetchone()[0] == 1
         assert store.db.execute("SELECT COUNT(*) FROM categories").fetchone()[0] == 1
+
+
+def test_what_was_said_of_a_page_follows_it_when_it_is_moved(tmp_path):
+    with Store(tmp_path / "s.sqlite") as store:
+        with store.transaction():
+            store.apply([page(1, "La Myne", 1), page(2, "LaMyne", 1), page(3, "Zinc", 1)])
+        store.set_waiver(Waiver("tiers-lieu", "La Myne", "url", "pas de site", "cli", "A", "t"))
+        store.set_waiver(Waiver("tiers-lieu", "", "email", "jamais", "cli", "A", "t"))
+        store.set_verdict("La Myne", "LaMyne", False, source="cli", added="t")
+        store.set_verdict("La Myne", "Zinc", True, source="wiki", added="t")
+        store.log_gaps([Tracked("La Myne", "missing", "url", "tiers-lieu", "t0")])
+        with store.transaction():
+            assert store.apply([page(1, "Myne (Villeurbanne)", 2)]) == Changes(moved=1)
+        assert {(w.page, w.field) for w in store.waivers()} == {
+            ("", "email"),
+            ("Myne (Villeurbanne)", "url"),
+        }
+        # each pair in order again: "LaMyne" < "Myne (Villeurbanne)" < "Zinc"
+        assert [(v.a, v.b, v.duplicate, v.source) for v in store.verdicts()] == [
+            ("LaMyne", "Myne (Villeurbanne)", False, "cli"),
+            ("Myne (Villeurbanne)", "Zinc", True, "wiki"),
+        ]
+        assert list(store.gap_log()) == [("Myne (Villeurbanne)", "missing", "url")]
 
 
 def test_a_failed_batch_stores_nothing(tmp_path):

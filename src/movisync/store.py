@@ -462,6 +462,7 @@ class Store:
                 changes += Changes(new=1, deleted=gone)
             elif old["title"] != page.title:
                 changes += Changes(moved=1, deleted=gone)
+                self._follow(old["title"], page.title)
             elif old["rev_id"] != page.rev_id:
                 changes += Changes(changed=1, deleted=gone)
             self.db.execute(
@@ -496,6 +497,25 @@ class Store:
     def _forget_links(self, page_id: int) -> None:
         self.db.execute("DELETE FROM links WHERE page_id = ?", (page_id,))
         self.db.execute("DELETE FROM categories WHERE page_id = ?", (page_id,))
+
+    def _follow(self, old: str, new: str) -> None:
+        """What maintainers said of a page follows it when it is moved: its exceptions,
+        its verdicts (each pair put in order again) and its gaps' history, all keyed by
+        title. (MediaWiki keeps the page id across a move; the old title becomes a
+        redirect or nothing.)"""
+        self.db.execute("UPDATE OR REPLACE exceptions SET page = ? WHERE page = ?", (new, old))
+        self.db.execute("UPDATE OR REPLACE gap_log SET page = ? WHERE page = ?", (new, old))
+        rows = self.db.execute(
+            "SELECT a, b, duplicate, source, added FROM verdicts WHERE a = ? OR b = ?", (old, old)
+        ).fetchall()
+        self.db.execute("DELETE FROM verdicts WHERE a = ? OR b = ?", (old, old))
+        for a, b, duplicate, source, added in rows:
+            first, second = sorted(new if t == old else t for t in (a, b))
+            if first != second:
+                self.db.execute(
+                    "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
+                    (first, second, duplicate, source, added),
+                )
 
     def _delete(self, page_id: int) -> None:
         self._forget_links(page_id)
