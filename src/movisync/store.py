@@ -510,12 +510,8 @@ class Store:
         ).fetchall()
         self.db.execute("DELETE FROM verdicts WHERE a = ? OR b = ?", (old, old))
         for a, b, duplicate, source, added in rows:
-            first, second = sorted(new if t == old else t for t in (a, b))
-            if first != second:
-                self.db.execute(
-                    "INSERT OR REPLACE INTO verdicts VALUES (?, ?, ?, ?, ?)",
-                    (first, second, duplicate, source, added),
-                )
+            if (other := b if a == old else a) != new:
+                self.set_verdict(new, other, bool(duplicate), source=source, added=added)
 
     def _delete(self, page_id: int) -> None:
         self._forget_links(page_id)
