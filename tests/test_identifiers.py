@@ -51,3 +51,11 @@ def test_identifiers_are_found_in_prose() -> None:
     assert found.addresses == {"12 rue lilas"}
     assert found.postcodes == {"26000"} and "valence" in found.places
     assert {"damien", "guyot"} <= found.names and "venez" not in found.names
+
+
+def test_a_street_type_is_no_name() -> None:
+    """Capitalised words are names (people, organisations) unless they are a street's
+    type: two restaurants on one Peachtree Road share an address, not a name."""
+    found = find_identifiers("Au 181 Peachtree Road, près de la Rue Neuve, avec Lucie Marchal.")
+    assert {"lucie", "marchal", "peachtree"} <= found.names
+    assert not {"road", "rue"} & found.names

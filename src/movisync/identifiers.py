@@ -259,7 +259,9 @@ class Found:
     postcodes: frozenset[str] = frozenset()
     names: frozenset[str] = frozenset()
     """Capitalised words inside sentences (people, places, organisations: "Damien
-    Guyot", "Morvan"), folded; a sentence's first word is not a name for being first."""
+    Guyot", "Morvan"), folded; a sentence's first word is not a name for being first,
+    nor a street's type ("Rue", "Road": two places on one street share an address,
+    which the place comparison weighs, not a name)."""
 
 
 END_OF_STREET = frozenset("a en in pres near tel telephone phone ouvert open".split())
@@ -312,7 +314,7 @@ def find_identifiers(text: str) -> Found:
         if SENTENCE_START.search(text, max(0, m.start() - 4), m.start()):
             continue
         word = fold_words(m.group())
-        if word not in FILLER:
+        if word not in FILLER and word not in STREET_WORDS:
             names[word] = None
     return Found(
         frozenset(phones),

@@ -47,7 +47,7 @@ from .templates import Call, Param, parse
 log = logging.getLogger(__name__)
 # Below this many pages to parse, worker processes cost more than they save.
 PARALLEL_FROM = 200
-PARSE_VERSION = 8  # bump when parse_page changes: older cached parses are redone
+PARSE_VERSION = 9  # bump when parse_page changes: older cached parses are redone
 SKETCH_SIZE = 32
 SHINGLE = 4
 WORD = re.compile(r"\w+")
