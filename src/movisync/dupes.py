@@ -34,9 +34,10 @@ import math
 import random
 import re
 from collections import Counter, defaultdict
-from collections.abc import Hashable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
+from itertools import repeat
 from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, utils
@@ -246,17 +247,31 @@ class Title:
     qualifier: str
     numbers: frozenset[str]
     parent: str | None
+    dates: frozenset[str] = field(init=False)
+    """The numbers and month names of the title and its qualifier: "2024", "juin"."""
+    own_numbers: frozenset[str] = field(init=False)
+    """The numbers of the title itself, not of its qualifier."""
+    undated: tuple[tuple[str, ...], str] = field(init=False)
+    """The tokens and the qualifier without their numbers and month names."""
+    words: frozenset[str] = field(init=False)
+    """The tokens as a set."""
+    processed: tuple[str, str] = field(init=False)
+    """The key and the glued title as rapidfuzz's default processor leaves them."""
 
-    @cached_property
-    def dates(self) -> frozenset[str]:
-        """The numbers and month names of the title and its qualifier: "2024", "juin"."""
-        words = (*self.tokens, *self.qualifier.split())
-        return frozenset(w for w in words if _dating(w)) | self.numbers
-
-    @cached_property
-    def own_numbers(self) -> frozenset[str]:
-        """The numbers of the title itself, not of its qualifier."""
-        return frozenset(t for t in self.tokens if t.isdigit())
+    def __post_init__(self) -> None:
+        # Computed once per title, not per pair: a title meets tens of others.
+        qualifier = self.qualifier.split()
+        dates = frozenset(w for w in (*self.tokens, *qualifier) if _dating(w)) | self.numbers
+        undated = (
+            tuple(t for t in self.tokens if not _dating(t)),
+            " ".join(w for w in qualifier if not _dating(w)),
+        )
+        put = object.__setattr__  # frozen
+        put(self, "dates", dates or NONE)
+        put(self, "own_numbers", _set(t for t in self.tokens if t.isdigit()))
+        put(self, "undated", undated)
+        put(self, "words", _set(self.tokens))
+        put(self, "processed", (utils.default_process(self.key), utils.default_process(self.glued)))
 
 
 TITLE_WORDS = {
@@ -431,6 +446,8 @@ def similarity(a: Features, b: Features) -> float:
     """Estimated Jaccard similarity of two pages' bodies from their bottom-k sketches;
     0 for texts too short to say (a shared "Un lieu." proves nothing) and below
     BODY_FLOOR (a few common phrases)."""
+    if a.shingles.isdisjoint(b.shingles):
+        return 0.0
     both = a.shingles & b.shingles
     k = min(len(a.sketch), len(b.sketch))
     if not both or len(both) < BODY_FLOOR * k:  # most candidate pairs: nothing to sort
@@ -496,23 +513,23 @@ def rarest_hashes(items: Sequence[Features]) -> list[list[int]]:
     return [[h for _, h in hashes[:BODY_KEYS]] for hashes in rarest]
 
 
-def _memberships(keys: Sequence[Iterable[Hashable]]) -> list[list[list[int]]]:
+def _memberships(keys: Sequence[Collection[Hashable]]) -> list[list[list[int]]]:
     """For each index, the blocks (member lists) it is in, blocks of one page or of more
-    than MAX_BLOCK left out. A block holds an int until its second member (most keys are
-    one page's)."""
-    blocks: dict[Hashable, int | list[int]] = {}
+    than MAX_BLOCK left out. Keys are counted first: most are one page's, and only the
+    others get a block."""
+    counts: Counter[Hashable] = Counter()
+    for page_keys in keys:
+        counts.update(page_keys)
+    useful = {key for key, count in counts.items() if 1 < count <= MAX_BLOCK}
+    del counts
+    blocks: defaultdict[Hashable, list[int]] = defaultdict(list)
     for index, page_keys in enumerate(keys):
-        for key in page_keys:
-            members = blocks.setdefault(key, index)
-            if isinstance(members, list):
-                members.append(index)
-            elif members != index:
-                blocks[key] = [members, index]
+        for key in useful.intersection(page_keys):
+            blocks[key].append(index)
     of: list[list[list[int]]] = [[] for _ in keys]
     for block in blocks.values():
-        if isinstance(block, list) and len(block) <= MAX_BLOCK:
-            for index in block:
-                of[index].append(block)
+        for index in block:
+            of[index].append(block)
     return of
 
 
@@ -528,15 +545,8 @@ def two_things(a: Features, b: Features) -> bool:
     if ta.dates and tb.dates:
         return ta.dates != tb.dates
     if ta.dates or tb.dates:
-        return _undated(ta) == _undated(tb)
+        return ta.undated == tb.undated
     return False
-
-
-def _undated(title: Title) -> tuple[tuple[str, ...], str]:
-    return (
-        tuple(t for t in title.tokens if not _dating(t)),
-        " ".join(w for w in title.qualifier.split() if not _dating(w)),
-    )
 
 
 def _dating(word: str) -> bool:
@@ -600,10 +610,10 @@ def compare(a: Features, b: Features, corpus: Corpus) -> Vector:
         (PHONE, a.phones, b.phones, "phone"),
     ):
         if x and y:
-            shared = x & y
-            levels[k] = 0 if shared else 1
-            if shared:
-                values[k] = _rarest(shared, corpus.counts[name])
+            if x.isdisjoint(y):
+                levels[k] = 1
+            else:
+                levels[k], values[k] = 0, _rarest(x & y, corpus.counts[name])
     levels[PLACE], values[PLACE] = _place_level(a, b, corpus.counts["place"])
     if levels[PLACE] == 0 and levels[PHONE] == 0:  # the premises' switchboard: said once
         levels[PHONE], values[PHONE] = NULL, ""
@@ -624,17 +634,20 @@ def _place_level(a: Features, b: Features, counts: Mapping[str, int]) -> tuple[i
     same town, postcode or street; else, when both pages say where they are (coordinates
     or a town in a field), 20 km apart (or the same département) or different; else a
     place both texts name; NULL when one page says nowhere."""
-    if shared := a.addresses & b.addresses:
-        return 0, _rarest(shared, counts)
-    if any(same_address(x, y) for x in a.addresses for y in b.addresses):
-        return 0, ""
+    if a.addresses and b.addresses:
+        if shared := a.addresses & b.addresses:
+            return 0, _rarest(shared, counts)
+        if any(same_address(x, y) for x in a.addresses for y in b.addresses):
+            return 0, ""
     metres = distance_m(a.coordinates, b.coordinates) if a.coordinates and b.coordinates else None
     if metres is not None and metres <= 300:
         return 1, a.cell
     town = same_town(a, b) or _title_town(a, b) or _title_town(b, a)
     if town:
         return 2, town
-    if shared := (a.postcodes & b.postcodes) or (a.streets & b.streets):
+    if shared := (a.postcodes & b.postcodes) or (
+        a.addresses and b.addresses and a.streets & b.streets
+    ):
         return 2, min(shared)
     if metres is not None or (a.towns and b.towns):  # both say where: they disagree
         if (metres is not None and metres <= 20000) or (
@@ -663,6 +676,8 @@ def _names_level(a: Features, b: Features, counts: Mapping[str, int]) -> int:
     counts 1."""
     if not a.names or not b.names:
         return NULL
+    if a.names.isdisjoint(b.names):
+        return 2
     shared = (a.names & b.names) - a.around - b.around
     said = sum(1 / max(counts.get(n, 2) - 1, 1) for n in shared)
     return 0 if said >= 2 else 1 if said >= 0.5 else 2
@@ -679,14 +694,12 @@ def title_score(a: Title, b: Title) -> tuple[float, bool]:
     for a typo. Two titles that each have words the other lacks name two things unless
     those words are a typo apart: "Coworking Le Garage" / "Coworking La Grange" differ in
     a name, "La Ruche" / "La Ruhce" in a letter."""
-    title = max(
-        fuzz.token_sort_ratio(a.key, b.key, processor=utils.default_process),
-        fuzz.ratio(a.glued, b.glued, processor=utils.default_process),
-    )
+    (key_a, glued_a), (key_b, glued_b) = a.processed, b.processed
+    title = max(fuzz.token_sort_ratio(key_a, key_b), fuzz.ratio(glued_a, glued_b))
     if title < 60:
         return title, True  # far apart (a typo keeps titles above 75)
-    x = "".join(t for t in a.tokens if t not in b.tokens)
-    y = "".join(t for t in b.tokens if t not in a.tokens)
+    x = "".join(t for t in a.tokens if t not in b.words)
+    y = "".join(t for t in b.tokens if t not in a.words)
     if not x or not y or x == y or a.glued == b.glued:
         return title, False  # the same words, written apart or together, or words added
     if min(len("".join(a.tokens)), len("".join(b.tokens))) >= 5 and _typo(x, y):
@@ -718,15 +731,20 @@ def title_overlap(a: Title, b: Title, corpus: Corpus) -> float:
     """The share of the two titles' information in the words they have in common (a
     typo apart counts as common), each word weighted by its rarity among titles."""
     weight = corpus.title_words
-    x, y = set(a.tokens), set(b.tokens)
+    x, y = a.words, b.words
     matched = x & y
     for one in x - matched:
         if len(one) >= 5:
             for other in y - matched:
-                if len(other) >= 5 and _typo(one, other):
+                if (
+                    len(other) >= 5
+                    and one[0] == other[0]  # what _typo asks first, without the call
+                    and abs(len(one) - len(other)) <= 2
+                    and _typo(one, other)
+                ):
                     matched |= {one, other}
-    total = sum(weight.get(t, 1.0) for t in x | y)
-    return sum(weight.get(t, 1.0) for t in matched) / total if total else 0.0
+    total = sum(map(weight.get, x | y, repeat(1.0)))
+    return sum(map(weight.get, matched, repeat(1.0))) / total if total else 0.0
 
 
 def same_town(a: Features, b: Features) -> str | None:
@@ -753,7 +771,10 @@ def _typo(x: str, y: str) -> bool:
 
 
 def _named(word: str, towns: frozenset[str]) -> bool:
-    return any(word == t or t.startswith(f"{word} ") or word.startswith(f"{t} ") for t in towns)
+    if word in towns:
+        return True
+    spaced = f"{word} "
+    return any(t.startswith(spaced) or word.startswith(f"{t} ") for t in towns)
 
 
 def _title_town(a: Features, b: Features) -> str | None:
@@ -761,7 +782,9 @@ def _title_town(a: Features, b: Features) -> str | None:
     Angeles)")."""
     if a.title.qualifier and _named(a.title.qualifier, b.towns):
         return a.title.qualifier
-    return next((t for t in sorted(b.towns) if t in a.title.tokens), None)
+    if b.towns and not b.towns.isdisjoint(a.title.words):
+        return min(b.towns & a.title.words)
+    return None
 
 
 # --- learning -------------------------------------------------------------------------------
@@ -938,6 +961,8 @@ class Linkage:
     vectors: tuple[Vector, ...]
     model: Model
     corpus: Corpus
+    labels: Mapping[tuple[int, int], bool]
+    """The verdicts by pair of indexes (i < j)."""
 
 
 @paused_gc()  # many features, blocks and vectors, no cycles
@@ -951,22 +976,25 @@ def link(
     items = with_title_places(items)
     corpus = corpus_of(items)
     index = {f.title.raw: i for i, f in enumerate(items)}
+    labels = {
+        (min(i, j), max(i, j)): said
+        for (a, b), said in verdicts.items()
+        if (i := index.get(a)) is not None and (j := index.get(b)) is not None
+    }
     pairs = [(i, j) for i, j in candidates(items) if not two_things(items[i], items[j])]
     seen = set(pairs)
-    for a, b in verdicts:
-        if a in index and b in index:
-            i, j = sorted((index[a], index[b]))
-            if (i, j) not in seen and not two_things(items[i], items[j]):
-                pairs.append((i, j))
-                seen.add((i, j))
+    pairs.extend(
+        (i, j) for i, j in labels if (i, j) not in seen and not two_things(items[i], items[j])
+    )
     vectors = _shared(compare(items[i], items[j], corpus) for i, j in pairs)
     matches, non_matches = set(), set()
-    for n, (i, j) in enumerate(pairs):
-        said = verdicts.get(_ordered(items[i].title.raw, items[j].title.raw))
-        if said is True:
-            matches.add(n)
-        elif said is False:
-            non_matches.add(n)
+    if labels:
+        for n, pair in enumerate(pairs):
+            said = labels.get(pair)
+            if said is True:
+                matches.add(n)
+            elif said is False:
+                non_matches.add(n)
     sample = [
         compare(items[i], items[j], corpus)
         for i, j in random_pairs(len(items), RANDOM_PAIRS)
@@ -985,7 +1013,7 @@ def link(
         },
         pages=len(items),
     )
-    return Linkage(tuple(items), tuple(pairs), tuple(vectors), model, corpus)
+    return Linkage(tuple(items), tuple(pairs), tuple(vectors), model, corpus, labels)
 
 
 def _shared(vectors: Iterable[Vector]) -> list[Vector]:
@@ -1031,6 +1059,7 @@ def features(records: Sequence[Record], profile: Profile) -> list[Features]:
     return [features_of(r, profile, settings) for r in records if not r.redirect and not r.error]
 
 
+@paused_gc()  # many features, blocks and vectors, no cycles
 def detect_duplicates(
     records: Sequence[Record],
     profile: Profile,
@@ -1050,11 +1079,16 @@ def detect_duplicates(
     items = [features_of(r, profile, settings) for r in kept]
     linkage = link(items, verdicts)
     found = []
-    for (i, j), vector in zip(linkage.pairs, linkage.vectors, strict=True):
-        said = verdicts.get(_ordered(items[i].title.raw, items[j].title.raw))
+    known: dict[tuple[Any, ...], float] = {}  # most pairs share their vector with others
+    for pair, vector in zip(linkage.pairs, linkage.vectors, strict=True):
+        said = linkage.labels.get(pair)
         if said is False:
             continue
-        if said or 100 * linkage.model.probability(vector) >= settings.threshold:
+        key = (vector.levels, vector.values)
+        if (probability := known.get(key)) is None:
+            probability = known[key] = linkage.model.probability(vector)
+        if said or 100 * probability >= settings.threshold:
+            i, j = pair
             verdict = "duplicate" if said else ""
             found.append(_pair(items[i], items[j], vector, linkage.model, verdict))
     found = consistent(found, {f.title.raw: f for f in items})
