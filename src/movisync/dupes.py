@@ -33,11 +33,12 @@ import datetime as dt
 import math
 import random
 import re
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Collection, Hashable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
-from itertools import repeat
+from itertools import chain, repeat
 from typing import Any, TypeVar
 
 from rapidfuzz import fuzz, utils
@@ -241,6 +242,8 @@ class Title:
     words, the parenthesised ``qualifier`` ("(Lyon)"), numbers, and the subpage parent."""
 
     raw: str
+    name: str
+    """The title without its qualifier, words folded: "la ruche"."""
     key: str
     tokens: tuple[str, ...]
     glued: str
@@ -255,6 +258,8 @@ class Title:
     """The tokens and the qualifier without their numbers and month names."""
     words: frozenset[str] = field(init=False)
     """The tokens as a set."""
+    ordered: tuple[str, ...] = field(init=False)
+    """The tokens in alphabetical order."""
     processed: tuple[str, str] = field(init=False)
     """The key and the glued title as rapidfuzz's default processor leaves them."""
 
@@ -271,6 +276,7 @@ class Title:
         put(self, "own_numbers", _set(t for t in self.tokens if t.isdigit()))
         put(self, "undated", undated)
         put(self, "words", _set(self.tokens))
+        put(self, "ordered", tuple(sorted(self.tokens)))
         put(self, "processed", (utils.default_process(self.key), utils.default_process(self.glued)))
 
 
@@ -291,7 +297,7 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
     parent = base if sub else None
     found = re.search(r"\(([^)]*)\)\s*$", title)
     qualifier = fold_words(found.group(1)) if found else ""
-    text = fold_words(title[: found.start()] if found else title)
+    name = text = fold_words(title[: found.start()] if found else title)
     if qualifier in settings.type_words:
         qualifier = ""
     elif qualifier in settings.stop_words:  # "Coopérative des Savoirs (La)": word order
@@ -306,6 +312,7 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
     tokens = tuple(w for w in content if w not in settings.type_words) or tuple(content)
     return Title(
         raw=title,
+        name=name,
         key=" ".join(tokens),
         tokens=tokens,
         glued=glued,
@@ -345,6 +352,16 @@ class Features:
         return frozenset(street_of(a) for a in self.addresses)
 
     @cached_property
+    def town_heads(self) -> frozenset[str]:
+        """The first words of the towns ("saint" of "saint etienne"), as :func:`_named`
+        matches them."""
+        return _heads(self.towns)
+
+    @cached_property
+    def first_heads(self) -> frozenset[str]:
+        return _heads(self.first_towns)
+
+    @cached_property
     def cell(self) -> str:
         """The map cell (GEO_CELL) the page's point is in, as a value: a point many pages
         give (a venue's) says less than a lone one."""
@@ -358,6 +375,10 @@ class Features:
         """The words of the title and of the places: what a shared name would repeat."""
         words = {w for t in (*self.towns, *self.mentions) for w in t.split()}
         return frozenset(words | set(self.title.tokens) | set(self.title.glued.split()))
+
+
+def _heads(places: Iterable[str]) -> frozenset[str]:
+    return _set(p[:i] for p in places for i, c in enumerate(p) if c == " ")
 
 
 def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Features:
@@ -461,7 +482,7 @@ def similarity(a: Features, b: Features) -> float:
 def block_keys(f: Features) -> set[str]:
     """The page's blocking keys, by kind ("t:" a title word, "host:", "geo:"...); the
     body's keys are apart (rarest_hashes)."""
-    keys = {f"glued:{f.title.glued}", f"sorted:{' '.join(sorted(f.title.tokens))}"}
+    keys = {f"glued:{f.title.glued}", f"sorted:{' '.join(f.title.ordered)}"}
     for token in f.title.tokens:
         if len(token) >= 3:
             keys.add(f"t:{token}")
@@ -496,11 +517,13 @@ def candidates(items: Sequence[Features]) -> Iterator[tuple[int, int]]:
     texts = _memberships(rarest_hashes(items))
     qualifiers = [f.title.qualifier for f in items]
     for i, qualifier in enumerate(qualifiers):
-        others = {j for members in keyed[i] for j in members if j > i}
+        others: set[int] = set()
+        for members in keyed[i]:  # in index order: those after i are a slice
+            others.update(members[bisect_right(members, i) :])
         if qualifier:  # "La Ruche (Brest)", "La Ruche (Lyon)": only a copied text joins them
             others = {j for j in others if not qualifiers[j] or qualifiers[j] == qualifier}
         if texts[i]:
-            shared = Counter(j for members in texts[i] for j in members if j > i)
+            shared = Counter(chain.from_iterable(m[bisect_right(m, i) :] for m in texts[i]))
             others.update(j for j, count in shared.items() if count >= 2)
         yield from ((i, j) for j in sorted(others))
 
@@ -508,15 +531,18 @@ def candidates(items: Sequence[Features]) -> Iterator[tuple[int, int]]:
 def rarest_hashes(items: Sequence[Features]) -> list[list[int]]:
     """Each page's BODY_KEYS rarest sketch hashes that some other page has too:
     boilerplate is common, so it is not among them."""
-    seen = Counter(h for f in items for h in f.shingles)
-    rarest = (sorted((seen[h], h) for h in f.shingles if seen[h] > 1) for f in items)
-    return [[h for _, h in hashes[:BODY_KEYS]] for hashes in rarest]
+    seen: Counter[int] = Counter()
+    for f in items:
+        seen.update(f.shingles)
+    once = {h for h, count in seen.items() if count == 1}
+    rank = seen.__getitem__  # rarest first, then by hash (a stable sort of sorted hashes)
+    return [sorted(sorted(f.shingles - once), key=rank)[:BODY_KEYS] for f in items]
 
 
 def _memberships(keys: Sequence[Collection[Hashable]]) -> list[list[list[int]]]:
-    """For each index, the blocks (member lists) it is in, blocks of one page or of more
-    than MAX_BLOCK left out. Keys are counted first: most are one page's, and only the
-    others get a block."""
+    """For each index, the blocks (member lists, in index order) it is in, blocks of one
+    page or of more than MAX_BLOCK left out. Keys are counted first: most are one page's,
+    and only the others get a block."""
     counts: Counter[Hashable] = Counter()
     for page_keys in keys:
         counts.update(page_keys)
@@ -568,6 +594,12 @@ class Corpus:
         pages = max(self.pages, 2)
         return {word: math.log2(pages / n) for word, n in self.counts["title words"].items()}
 
+    @cached_property
+    def name_weights(self) -> dict[str, float]:
+        """What each name in the texts counts for when two pages share it: 1 / (the other
+        pages holding it), 1 for a name only the two hold."""
+        return {name: 1 / max(n - 1, 1) for name, n in self.counts["names"].items()}
+
 
 def corpus_of(items: Sequence[Features]) -> Corpus:
     return Corpus(
@@ -617,7 +649,7 @@ def compare(a: Features, b: Features, corpus: Corpus) -> Vector:
     levels[PLACE], values[PLACE] = _place_level(a, b, corpus.counts["place"])
     if levels[PLACE] == 0 and levels[PHONE] == 0:  # the premises' switchboard: said once
         levels[PHONE], values[PHONE] = NULL, ""
-    levels[NAMES] = _names_level(a, b, corpus.counts["names"])
+    levels[NAMES] = _names_level(a, b, corpus.name_weights)
     if a.days and b.days:
         meet = a.days[0] <= b.days[1] and b.days[0] <= a.days[1]
         levels[DATES] = 0 if meet else 1
@@ -670,7 +702,7 @@ def _named_places(a: Features, b: Features) -> set[str]:
     )
 
 
-def _names_level(a: Features, b: Features, counts: Mapping[str, int]) -> int:
+def _names_level(a: Features, b: Features, weights: Mapping[str, float]) -> int:
     """Names both texts give beyond their titles and places (people, organisations),
     each counting for 1 / (the other pages holding it): a name only the two pages hold
     counts 1."""
@@ -679,7 +711,7 @@ def _names_level(a: Features, b: Features, counts: Mapping[str, int]) -> int:
     if a.names.isdisjoint(b.names):
         return 2
     shared = (a.names & b.names) - a.around - b.around
-    said = sum(1 / max(counts.get(n, 2) - 1, 1) for n in shared)
+    said = sum(map(weights.get, shared, repeat(1.0)))
     return 0 if said >= 2 else 1 if said >= 0.5 else 2
 
 
@@ -698,10 +730,12 @@ def title_score(a: Title, b: Title) -> tuple[float, bool]:
     title = max(fuzz.token_sort_ratio(key_a, key_b), fuzz.ratio(glued_a, glued_b))
     if title < 60:
         return title, True  # far apart (a typo keeps titles above 75)
+    if a.words <= b.words or b.words <= a.words or a.glued == b.glued:
+        return title, False  # words added, or the same words written apart or together
     x = "".join(t for t in a.tokens if t not in b.words)
     y = "".join(t for t in b.tokens if t not in a.words)
-    if not x or not y or x == y or a.glued == b.glued:
-        return title, False  # the same words, written apart or together, or words added
+    if x == y:
+        return title, False  # what each lacks is the same letters, split another way
     if min(len("".join(a.tokens)), len("".join(b.tokens))) >= 5 and _typo(x, y):
         return max(title, 95.0), False
     return title, True
@@ -716,7 +750,7 @@ def _title_level(a: Title, b: Title, corpus: Corpus) -> tuple[int, str]:
     from one title holding the other's words and more ("Careys" / "Careys Corner")."""
     if a.key == b.key and a.key:
         return 0, a.key
-    if a.glued == b.glued or sorted(a.tokens) == sorted(b.tokens):
+    if a.glued == b.glued or a.ordered == b.ordered:
         return 1, ""
     score, two_names = title_score(a, b)
     if score >= 95 and not two_names:
@@ -756,6 +790,13 @@ def same_town(a: Features, b: Features) -> str | None:
     exact = (a.first_towns & b.towns) | (b.first_towns & a.towns)
     if exact:
         return min(exact)  # stable reasons, stable review page
+    if (
+        a.first_towns.isdisjoint(b.town_heads)
+        and b.first_towns.isdisjoint(a.town_heads)
+        and a.first_heads.isdisjoint(b.towns)
+        and b.first_heads.isdisjoint(a.towns)
+    ):
+        return None  # no town is the start of the other's (the loop below would say so)
     for one, other in ((a, b), (b, a)):
         for first in sorted(one.first_towns):
             if _named(first, other.towns):
@@ -794,16 +835,17 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
     Fabrique, Lyon" names a place called La Fabrique), are where a page that has no place
     field is. A qualifier that names a place is compared as a place, not as a
     qualifier."""
-    venues = {fold_words(re.sub(r"\([^)]*\)\s*$", "", f.title.raw)) for f in items}
-    known = {t for f in items for t in f.towns} - venues
+    known = {t for f in items for t in f.towns} - {f.title.name for f in items}
     longest = max((len(t.split()) for t in known), default=0)
+    firsts = {t.partition(" ")[0] for t in known}
     found = []
     for f in items:
         words = fold_words(f.title.raw.partition("/")[0]).split()
         named = {
             " ".join(words[i : i + n])
-            for n in range(1, longest + 1)
-            for i in range(len(words) - n + 1)
+            for i in range(len(words))
+            if words[i] in firsts  # where a known town's name may begin
+            for n in range(1, min(longest, len(words) - i) + 1)
         } & known
         qualifier = f.title.qualifier
         if qualifier in known:

@@ -44,8 +44,8 @@ def fold_words(text: str) -> str:
     and field names come back often.)"""
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
-        decomposed = unicodedata.normalize("NFKD", text)
-        text = "".join(c for c in decomposed if not unicodedata.combining(c))
+        combining = unicodedata.combining
+        text = "".join([c for c in unicodedata.normalize("NFKD", text) if not combining(c)])
     return " ".join(NOT_WORD.sub(" ", text.replace("_", " ")).split())
 
 
