@@ -160,6 +160,13 @@ class DupeSettings:
         )
 
     @cached_property
+    def any_synonym(self) -> re.Pattern[str]:
+        """Any word of any synonym group: most titles have none, and are spared the
+        replacements."""
+        words = sorted({w for group in self.synonyms for w in group[1:]}, key=len, reverse=True)
+        return re.compile(rf"\b(?:{'|'.join(map(re.escape, words))})\b" if words else r"(?!)")
+
+    @cached_property
     def place_fields(self) -> frozenset[str]:
         """Fields read as a place, folded: the profile's town fields and PLACE_FIELDS."""
         return frozenset(fold_words(n) for n in (*self.town_fields, *PLACE_FIELDS))
@@ -304,8 +311,9 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
         text, qualifier = f"{qualifier} {text}", ""
     text = " ".join(TITLE_WORDS.get(w, w) for w in text.split())
     text = re.sub(r"\btiers ?lieux?\b", "tierslieu", text)
-    for pattern, word in settings.synonym_patterns:
-        text = pattern.sub(word, text)
+    if settings.any_synonym.search(text):
+        for pattern, word in settings.synonym_patterns:
+            text = pattern.sub(word, text)
     words = text.split()
     glued = "".join(words)
     content = [w for w in words if w not in settings.stop_words]
@@ -371,10 +379,11 @@ class Features:
         return f"geo:{math.floor(lat)}:{math.floor(lon)}"
 
     @cached_property
-    def around(self) -> frozenset[str]:
-        """The words of the title and of the places: what a shared name would repeat."""
+    def cited(self) -> frozenset[str]:
+        """The names the text gives beyond the words of its title and places (what a
+        shared name would merely repeat)."""
         words = {w for t in (*self.towns, *self.mentions) for w in t.split()}
-        return frozenset(words | set(self.title.tokens) | set(self.title.glued.split()))
+        return _set(self.names - (words | self.title.words | set(self.title.glued.split())))
 
 
 def _heads(places: Iterable[str]) -> frozenset[str]:
@@ -710,7 +719,7 @@ def _names_level(a: Features, b: Features, weights: Mapping[str, float]) -> int:
         return NULL
     if a.names.isdisjoint(b.names):
         return 2
-    shared = (a.names & b.names) - a.around - b.around
+    shared = a.cited & b.cited
     said = sum(map(weights.get, shared, repeat(1.0)))
     return 0 if said >= 2 else 1 if said >= 0.5 else 2
 
@@ -732,11 +741,16 @@ def title_score(a: Title, b: Title) -> tuple[float, bool]:
         return title, True  # far apart (a typo keeps titles above 75)
     if a.words <= b.words or b.words <= a.words or a.glued == b.glued:
         return title, False  # words added, or the same words written apart or together
-    x = "".join(t for t in a.tokens if t not in b.words)
-    y = "".join(t for t in b.tokens if t not in a.words)
+    x = "".join([t for t in a.tokens if t not in b.words])
+    y = "".join([t for t in b.tokens if t not in a.words])
     if x == y:
         return title, False  # what each lacks is the same letters, split another way
-    if min(len("".join(a.tokens)), len("".join(b.tokens))) >= 5 and _typo(x, y):
+    if (
+        x[0] == y[0]  # what _typo asks first, without the call
+        and abs(len(x) - len(y)) <= 2
+        and min(len("".join(a.tokens)), len("".join(b.tokens))) >= 5
+        and _typo(x, y)
+    ):
         return max(title, 95.0), False
     return title, True
 
@@ -923,7 +937,7 @@ def _details(a: Features, b: Features) -> dict[str, str]:
         "place": ", ".join(sorted(_named_places(a, b))[:2]),
         "metres": str(round(metres)),
         "km": str(round(metres / 1000)),
-        "names": ", ".join(sorted((a.names & b.names) - a.around - b.around)[:3]),
+        "names": ", ".join(sorted(a.cited & b.cited)[:3]),
     }
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .kinds import email_key, host, phone_key
 from .text import fold_words
@@ -213,9 +214,11 @@ def _looks_like_street(part: str) -> bool:
     return (street[0] or street[-1]) and len(words) > 1
 
 
+@lru_cache(maxsize=1 << 16)
 def read_place(text: str) -> Place:
     """A place value ("Ferme de la Source, Die", "12 rue Neuve, 69001 Lyon", "435 S. La
-    Cienega Blv., Los Angeles", "Grenoble, Isère") read as address, postcode and towns."""
+    Cienega Blv., Los Angeles", "Grenoble, Isère") read as address, postcode and towns.
+    (Cached: towns come back on many pages.)"""
     address, postcode, towns = "", "", []
     text = NUMBER_COMMA.sub(r"\1 ", re.sub(r"\([^)]*\)", " ", text))
     for raw in re.split(r"[,;\n]", text):
