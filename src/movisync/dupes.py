@@ -496,21 +496,24 @@ def block_keys(f: Features) -> set[str]:
         if len(token) >= 3:
             keys.add(f"t:{token}")
             if len(token) >= 5:  # one-letter typos meet on a deletion (symmetric delete)
-                keys.update(f"t:{token[:i]}{token[i + 1 :]}" for i in range(len(token)))
+                keys.update([f"t:{token[:i]}{token[i + 1 :]}" for i in range(len(token))])
     words = sorted([*f.title.tokens, f.title.qualifier] if f.title.qualifier else f.title.tokens)
     if len(words) >= 3:  # a typo in a common word: the rest of the title meets
-        keys.update(f"but:{' '.join(words[:i] + words[i + 1 :])}" for i in range(len(words)))
-    keys.update(f"host:{h}" for h in f.hosts)
-    keys.update(f"mail:{m}" for m in f.emails)
-    keys.update(f"tel:{p}" for p in f.phones)
-    keys.update(f"addr:{a}" for a in f.addresses)
+        keys.update([f"but:{' '.join(words[:i] + words[i + 1 :])}" for i in range(len(words))])
+    for kind, values in (
+        ("host", f.hosts),
+        ("mail", f.emails),
+        ("tel", f.phones),
+        ("addr", f.addresses),
+    ):
+        keys.update([f"{kind}:{v}" for v in values])
     if f.coordinates:
         lat, lon = (c / cell for c, cell in zip(f.coordinates, GEO_CELL, strict=True))
         for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)):
             keys.add(f"geo:{i}{j}:{math.floor(lat + i / 2)}:{math.floor(lon + j / 2)}")
     glued = "".join(f.title.tokens)
     if 5 <= len(glued) <= 40 and not f.title.numbers:  # typos meet on a deletion of the name
-        keys.update(f"g:{glued[:i]}{glued[i + 1 :]}" for i in range(len(glued)))
+        keys.update([f"g:{glued[:i]}{glued[i + 1 :]}" for i in range(len(glued))])
     if f.days:
         keys.update(f"day:{d}" for d in range(f.days[0], min(f.days[1], f.days[0] + 2) + 1))
     return keys
