@@ -480,7 +480,7 @@ def similarity(a: Features, b: Features) -> float:
         return 0.0
     both = a.shingles & b.shingles
     k = min(len(a.sketch), len(b.sketch))
-    if not both or len(both) < BODY_FLOOR * k:  # most candidate pairs: nothing to sort
+    if len(both) < BODY_FLOOR * k:  # most candidate pairs: nothing to sort
         return 0.0
     union = sorted(a.shingles | b.shingles)[:k]
     shared = sum(1 for h in union if h in both) / len(union)
@@ -748,12 +748,7 @@ def title_score(a: Title, b: Title) -> tuple[float, bool]:
     y = "".join([t for t in b.tokens if t not in a.words])
     if x == y:
         return title, False  # what each lacks is the same letters, split another way
-    if (
-        x[0] == y[0]  # what _typo asks first, without the call
-        and abs(len(x) - len(y)) <= 2
-        and min(len("".join(a.tokens)), len("".join(b.tokens))) >= 5
-        and _typo(x, y)
-    ):
+    if min(len("".join(a.tokens)), len("".join(b.tokens))) >= 5 and _typo(x, y):
         return max(title, 95.0), False
     return title, True
 
@@ -787,12 +782,7 @@ def title_overlap(a: Title, b: Title, corpus: Corpus) -> float:
     for one in x - matched:
         if len(one) >= 5:
             for other in y - matched:
-                if (
-                    len(other) >= 5
-                    and one[0] == other[0]  # what _typo asks first, without the call
-                    and abs(len(one) - len(other)) <= 2
-                    and _typo(one, other)
-                ):
+                if len(other) >= 5 and _typo(one, other):
                     matched |= {one, other}
     total = sum(map(weight.get, x | y, repeat(1.0)))
     return sum(map(weight.get, matched, repeat(1.0))) / total if total else 0.0
@@ -824,8 +814,10 @@ def same_town(a: Features, b: Features) -> str | None:
 def _typo(x: str, y: str) -> bool:
     """One edit apart (a swap counts as one) after the same first letter, or two edits
     apart in words of 8 letters or more: "Ruche" / "Ruhce", "Sciences" / "Sicences"."""
+    if x[0] != y[0] or abs(len(x) - len(y)) > 2:  # most word pairs: no edit distance needed
+        return False
     distance = OSA.distance(x, y, score_cutoff=2)
-    return x[0] == y[0] and (distance <= 1 or (distance <= 2 and min(len(x), len(y)) >= 8))
+    return distance <= 1 or (distance <= 2 and min(len(x), len(y)) >= 8)
 
 
 def _named(word: str, towns: frozenset[str]) -> bool:
