@@ -4,8 +4,11 @@ learned model on the labelled sets, clusters, merges and verdicts."""
 from __future__ import annotations
 
 import math
+import os
 import random
 import re
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -341,6 +344,36 @@ def test_quality_on_sets_written_elsewhere(tmp_path, folder: str, floor) -> None
         report = Workspace(store, profile=PROFILE).duplicates()
     precision, recall = measure(report, heldout_labels(folder), folder)
     assert precision >= floor[0] and recall >= floor[1]
+
+
+SAME_IN_EVERY_PROCESS = """
+import sys
+from pathlib import Path
+from movisync.workspace import Workspace
+from tests.test_dupes import PROFILE, heldout_store
+with heldout_store(Path(sys.argv[1]), "dupes-dev") as store:
+    report = Workspace(store, profile=PROFILE).duplicates()
+print(repr(report.model.prior), [(p.a, p.b, repr(p.probability)) for p in report.pairs])
+"""
+
+
+def test_the_same_pages_score_the_same_in_every_process(tmp_path) -> None:
+    """Each Python process orders a set of words its own way (hash randomisation): a
+    pair's score must not depend on it, or the review page would change at every run
+    with nothing changed on the wiki (sums over sets of words once did)."""
+    root = Path(__file__).resolve().parent.parent
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", SAME_IN_EVERY_PROCESS, str(tmp_path / f"{seed}.sqlite")],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in (1, 2, 3)
+    }
+    assert len(outputs) == 1 and "Atelier" in outputs.pop()
 
 
 def test_verdicts_are_final_for_their_pair_and_teach_the_model(tmp_path) -> None:

@@ -723,7 +723,7 @@ def _names_level(a: Features, b: Features, weights: Mapping[str, float]) -> int:
     if a.names.isdisjoint(b.names):
         return 2
     shared = a.cited & b.cited
-    said = sum(map(weights.get, shared, repeat(1.0)))
+    said = math.fsum(map(weights.get, shared, repeat(1.0)))
     return 0 if said >= 2 else 1 if said >= 0.5 else 2
 
 
@@ -779,13 +779,13 @@ def title_overlap(a: Title, b: Title, corpus: Corpus) -> float:
     weight = corpus.title_words
     x, y = a.words, b.words
     matched = x & y
-    for one in x - matched:
+    for one in sorted(x - matched):
         if len(one) >= 5:
-            for other in y - matched:
+            for other in sorted(y - matched):
                 if len(other) >= 5 and _typo(one, other):
                     matched |= {one, other}
-    total = sum(map(weight.get, x | y, repeat(1.0)))
-    return sum(map(weight.get, matched, repeat(1.0))) / total if total else 0.0
+    total = math.fsum(map(weight.get, x | y, repeat(1.0)))
+    return math.fsum(map(weight.get, matched, repeat(1.0))) / total if total else 0.0
 
 
 def same_town(a: Features, b: Features) -> str | None:
