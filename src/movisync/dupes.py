@@ -600,17 +600,25 @@ class Corpus:
     counts: Mapping[str, Mapping[str, int]]
 
     @cached_property
-    def title_words(self) -> dict[str, float]:
+    def title_words(self) -> dict[str, int]:
         """The information each title word carries, in bits: log2(pages / pages whose
-        title has it)."""
+        title has it), in units of 1 / ONE."""
         pages = max(self.pages, 2)
-        return {word: math.log2(pages / n) for word, n in self.counts["title words"].items()}
+        counts = self.counts["title words"]
+        return {word: round(ONE * math.log2(pages / n)) for word, n in counts.items()}
 
     @cached_property
-    def name_weights(self) -> dict[str, float]:
+    def name_weights(self) -> dict[str, int]:
         """What each name in the texts counts for when two pages share it: 1 / (the other
-        pages holding it), 1 for a name only the two hold."""
-        return {name: 1 / max(n - 1, 1) for name, n in self.counts["names"].items()}
+        pages holding it), 1 for a name only the two hold, in units of 1 / ONE (rounded
+        up: three names each on three other pages count 1)."""
+        return {name: -(-ONE // max(n - 1, 1)) for name, n in self.counts["names"].items()}
+
+
+ONE = 1 << 32
+"""Weights are summed as whole numbers of 1 / ONE: a sum over a set of words then does
+not depend on the order Python's hash randomisation gives the set in each process (a
+float sum does, in its last bit, and a level bound sits on either side of it)."""
 
 
 def corpus_of(items: Sequence[Features]) -> Corpus:
@@ -723,8 +731,8 @@ def _names_level(a: Features, b: Features, weights: Mapping[str, float]) -> int:
     if a.names.isdisjoint(b.names):
         return 2
     shared = a.cited & b.cited
-    said = math.fsum(map(weights.get, shared, repeat(1.0)))
-    return 0 if said >= 2 else 1 if said >= 0.5 else 2
+    said = sum(map(weights.get, shared, repeat(ONE)))
+    return 0 if said >= 2 * ONE else 1 if 2 * said >= ONE else 2
 
 
 def _rarest(values: Iterable[str], counts: Mapping[str, int]) -> str:
@@ -779,13 +787,15 @@ def title_overlap(a: Title, b: Title, corpus: Corpus) -> float:
     weight = corpus.title_words
     x, y = a.words, b.words
     matched = x & y
-    for one in sorted(x - matched):
-        if len(one) >= 5:
-            for other in sorted(y - matched):
-                if len(other) >= 5 and _typo(one, other):
+    ones = [w for w in x - matched if len(w) >= 5]
+    others = [w for w in y - matched if len(w) >= 5] if ones else ()
+    if others:  # in word order, not in the set's
+        for one in sorted(ones):
+            for other in sorted(others):
+                if other not in matched and _typo(one, other):
                     matched |= {one, other}
-    total = math.fsum(map(weight.get, x | y, repeat(1.0)))
-    return math.fsum(map(weight.get, matched, repeat(1.0))) / total if total else 0.0
+    total = sum(map(weight.get, x | y, repeat(ONE)))
+    return sum(map(weight.get, matched, repeat(ONE))) / total if total else 0.0
 
 
 def same_town(a: Features, b: Features) -> str | None:
