@@ -28,6 +28,7 @@ from movisync.dupes import (
     link,
     merge_proposal,
     normalize_title,
+    other_towns,
     two_things,
     with_title_places,
 )
@@ -35,6 +36,7 @@ from movisync.kinds import distance_m
 from movisync.profile import load_profile
 from movisync.records import Value, build_record
 from movisync.store import Page
+from movisync.views import explanation_line
 from movisync.workspace import Workspace
 
 from .corpusfile import read_corpus
@@ -154,6 +156,46 @@ def test_definitions_are_the_only_hard_rules(a: str, b: str) -> None:
     fa, fb = features(place(a), place(b))
     assert two_things(fa, fb)
     assert not two_things(*features(place("Nuit des fablabs"), place("Nuit blanche des fablabs")))
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "apart"),
+    [
+        ("Repair café de Blois", "Repair café de Saint-Chamond", True),
+        ("Café des bricoleurs (Brest)", "Café Bricoleur de Nantes", True),
+        ("Cuisine partagée – Paris 11e", "Cuisine partagée – Lyon", True),
+        ("Repair café de Blois", "Repair café (Blois)", False),
+        ("Atelier du Rhône (Lyon)", "Atelier du Rhône (Lyon Croix-Rousse)", False),
+        ("Repair café de Blois", "Fablab de Nantes", False),
+        ("Guinguette des berges de Loire", "Guinguette des berges (Blois)", False),
+    ],
+    ids=["towns", "typo-and-qualifier", "district", "same-town", "one-town", "names", "no-town"],
+)
+def test_one_name_in_two_towns_is_two_things(a: str, b: str, apart: bool) -> None:
+    """Towns are those pages give as where they are: "Loire" of "Saint-Chamond, Loire"
+    is a département, not a town a title names."""
+    towns = ("Blois", "Saint-Chamond, Loire", "Brest", "Nantes", "Paris", "Lyon")
+    towns += ("Lyon Croix-Rousse",)
+    fa, fb, *_ = features(
+        place(a), place(b), *(place(f"Lieu {n}", location=t) for n, t in enumerate(towns))
+    )
+    assert other_towns(fa, fb) is apart
+    assert not two_things(fa, fb)  # the model still learns from the pair
+
+
+def test_one_name_in_two_towns_is_reported_only_when_a_human_says_so(tmp_path) -> None:
+    arras, lens = "Ateliers du Réemploi – antenne d'Arras", "Ateliers du Réemploi – antenne de Lens"
+    with heldout_store(tmp_path / "s.sqlite", "dupes-dev") as store:
+        ws = Workspace(store, profile=PROFILE)
+        before = {(p.a, p.b) for p in ws.duplicates().pairs}
+        pair, prior = ws.explain_pair(arras, lens)
+        ws.set_verdict(arras, lens, True)
+        after = {(p.a, p.b): p for p in ws.duplicates().pairs}
+    assert (arras, lens) not in before
+    # the branches of one network share its website and phone: the model alone says yes
+    assert pair.probability > 0.5 and pair.apart == "même nom dans deux villes : arras, lens"
+    assert "two things by definition" in explanation_line(pair, prior)
+    assert after[(arras, lens)].verdict == "duplicate"
 
 
 def text(seed: int, words: int = 80) -> str:
@@ -336,7 +378,7 @@ def test_quality_on_the_labelled_set(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     ("folder", "floor"),
-    [("dupes-dev", (0.75, 0.45)), ("dupes-heldout", (0.62, 0.6))],
+    [("dupes-dev", (0.8, 0.5)), ("dupes-heldout", (0.72, 0.6))],
     ids=["development", "held-out"],
 )
 def test_quality_on_sets_written_elsewhere(tmp_path, folder: str, floor) -> None:  # type: ignore[no-untyped-def]

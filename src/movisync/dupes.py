@@ -197,6 +197,9 @@ class Pair:
     weights: tuple[Weight, ...]
     reasons: tuple[str, ...]
     verdict: str = ""
+    apart: str = ""
+    """Why the two pages are two things by definition, when they are (explanations
+    only: such pairs are never reported)."""
 
     @property
     def score(self) -> int:
@@ -354,6 +357,9 @@ class Features:
     days: tuple[int, int] | None = None
     """The first and last day the page's dates cover (at most 31 days apart), as
     ordinals."""
+    title_towns: frozenset[str] = frozenset()
+    """The towns the title names ("Repair café de Blois": blois), among those pages
+    give as where they are (see :func:`with_title_places`)."""
 
     @cached_property
     def streets(self) -> frozenset[str]:
@@ -576,15 +582,62 @@ def two_things(a: Features, b: Features) -> bool:
     """The definitions: a page and its subpages, two subpages of one page, titles whose
     years, months or edition numbers differ ("Programme de juin 2020" / "Programme de
     décembre 2020"), and a series and its edition (the same title, one dated: "Nuit des
-    fablabs" / "Nuit des fablabs 2025") are never one thing."""
+    fablabs" / "Nuit des fablabs 2025") are never one thing (nor compared: see
+    :func:`other_towns` for the one definition the model learns from)."""
+    return bool(_definition(a, b))
+
+
+def _definition(a: Features, b: Features) -> str:
     ta, tb = a.title, b.title
-    if ta.parent == tb.raw or tb.parent == ta.raw or (ta.parent and ta.parent == tb.parent):
-        return True
+    if ta.parent == tb.raw or tb.parent == ta.raw:
+        return "une page et sa sous-page"
+    if ta.parent and ta.parent == tb.parent:
+        return "deux sous-pages d’une même page"
     if ta.dates and tb.dates:
-        return ta.dates != tb.dates
+        return "dates ou éditions différentes" if ta.dates != tb.dates else ""
     if ta.dates or tb.dates:
-        return ta.undated == tb.undated
-    return False
+        return "une série et son édition" if ta.undated == tb.undated else ""
+    return ""
+
+
+def apart(a: Features, b: Features) -> str:
+    """Why two pages are two things by definition, in French (the review page's
+    language), or "" when they may be one."""
+    if why := _definition(a, b):
+        return why
+    if other_towns(a, b):
+        towns = ", ".join(sorted(a.title_towns | b.title_towns))
+        return f"même nom dans deux villes : {towns}"
+    return ""
+
+
+DISTRICT = re.compile(r"\d{1,2}(?:e|er|eme)")
+"""A town's district, folded: "11e" of "Paris 11e", "1er" of "Lyon 1er"."""
+
+
+def other_towns(a: Features, b: Features) -> bool:
+    """One name in two towns, by definition two things: the titles are the same but for
+    the towns they name, and those differ ("Repair café de Blois" / "Repair café de
+    Saint-Chamond", "Café des bricoleurs (Brest)" / "Café des bricoleurs (Caen)": the
+    branches of a network share its website and phone). Unlike :func:`two_things`, such
+    pairs stay among those the model learns from (homonyms in other towns teach it what a
+    shared title says); they are only never reported."""
+    ta, tb = a.title_towns, b.title_towns
+    if not (ta and tb) or not ta.isdisjoint(tb):
+        return False
+    if any(_named(t, tb) for t in ta) or any(_named(t, ta) for t in tb):
+        return False  # "Lyon" / "Lyon 7e": one town
+    x, y = _beyond(a.title.words, ta), _beyond(b.title.words, tb)
+    if x == y:
+        return True
+    one, other = x - y, y - x  # "Café Bricoleur de Nantes" / "Café des bricoleurs (Brest)"
+    return len(one) == len(other) == 1 and _typo(min(one), min(other))
+
+
+def _beyond(words: frozenset[str], towns: frozenset[str]) -> set[str]:
+    """A title's words but its towns' and their districts' ("Paris 11e", "Lyon 7e")."""
+    said = {w for t in towns for w in t.split()}
+    return {w for w in words if w not in said and not DISTRICT.fullmatch(w)}
 
 
 def _dating(word: str) -> bool:
@@ -855,6 +908,7 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
     field is. A qualifier that names a place is compared as a place, not as a
     qualifier."""
     known = {t for f in items for t in f.towns} - {f.title.name for f in items}
+    towns = {t for f in items for t in f.first_towns} & known  # "Loire": a département
     longest = max((len(t.split()) for t in known), default=0)
     firsts = {t.partition(" ")[0] for t in known}
     found = []
@@ -866,13 +920,15 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
             if words[i] in firsts  # where a known town's name may begin
             for n in range(1, min(longest, len(words) - i) + 1)
         } & known
-        qualifier = f.title.qualifier
-        if qualifier in known:
-            f = replace(f, title=replace(f.title, qualifier=""))
+        changes: dict[str, Any] = {}
+        if (qualifier := f.title.qualifier) in known:
+            changes["title"] = replace(f.title, qualifier="")
             named.add(qualifier)
         if named and not f.towns:  # a place field says better where the page is
-            f = replace(f, towns=frozenset(named), first_towns=frozenset(named))
-        found.append(f)
+            changes["towns"] = changes["first_towns"] = frozenset(named)
+        if named & towns:
+            changes["title_towns"] = frozenset(named & towns)
+        found.append(replace(f, **changes) if changes else f)
     return found
 
 
@@ -983,7 +1039,11 @@ def consistent(pairs: Sequence[Pair], items: Mapping[str, Features]) -> list[Pai
         if one is other:
             kept.append(pair)
             continue
-        if not pair.verdict and any(two_things(items[x], items[y]) for x in one for y in other):
+        if not pair.verdict and any(
+            two_things(items[x], items[y]) or other_towns(items[x], items[y])
+            for x in one
+            for y in other
+        ):
             continue
         joined = one + other
         for title in joined:
@@ -1096,9 +1156,10 @@ def explain(linkage: Linkage, a: str, b: str) -> Pair:
     candidate."""
     index = {f.title.raw: i for i, f in enumerate(linkage.items)}
     fa, fb = linkage.items[index[a]], linkage.items[index[b]]
-    if two_things(fa, fb):
-        return Pair(*_ordered(a, b), 0.0, (), ("pages distinctes par définition",))
-    return _pair(fa, fb, compare(fa, fb, linkage.corpus), linkage.model)
+    pair = _pair(fa, fb, compare(fa, fb, linkage.corpus), linkage.model)
+    if why := apart(fa, fb):
+        return replace(pair, apart=why)
+    return pair
 
 
 def _pair(a: Features, b: Features, vector: Vector, model: Model, verdict: str = "") -> Pair:
@@ -1150,9 +1211,11 @@ def detect_duplicates(
             probability = known[key] = linkage.model.probability(vector)
         if said or 100 * probability >= settings.threshold:
             i, j = pair
+            if not said and other_towns(linkage.items[i], linkage.items[j]):
+                continue
             verdict = "duplicate" if said else ""
             found.append(_pair(items[i], items[j], vector, linkage.model, verdict))
-    found = consistent(found, {f.title.raw: f for f in items})
+    found = consistent(found, {f.title.raw: f for f in linkage.items})
     by_title = {r.title: r for r in kept}
     merges = [m for p in found if (m := merge_proposal(by_title[p.a], by_title[p.b], profile))]
     return DupeReport(

@@ -217,10 +217,15 @@ def explanation(pair: Pair) -> Rows:
 
 def explanation_line(pair: Pair, prior_bits: float) -> str:
     total = prior_bits + sum(w.bits for w in pair.weights)
-    return _(
+    line = _(
         "{a} / {b}: match probability {probability:.1%} ({prior:+.1f} bits for two random "
         "pages, {total:+.1f} with the evidence)"
     ).format(a=pair.a, b=pair.b, probability=pair.probability, prior=prior_bits, total=total)
+    if pair.apart:
+        line = _("{line}; two things by definition ({why}): never reported").format(
+            line=line, why=pair.apart
+        )
+    return line
 
 
 def clusters(report: DupeReport) -> Rows:
