@@ -158,6 +158,15 @@ def test_definitions_are_the_only_hard_rules(a: str, b: str) -> None:
     assert not two_things(*features(place("Nuit des fablabs"), place("Nuit blanche des fablabs")))
 
 
+def test_a_district_in_a_qualifier_is_a_place_not_an_edition() -> None:
+    """A qualifier naming a place some page gives ("Lyon 7e") holds no edition number."""
+    fa, fb, _ = features(
+        place("La Ruche"), place("La Ruche (Lyon 7e)"), place("Lieu", location="Lyon 7e")
+    )
+    assert not two_things(fa, fb)
+    assert two_things(*features(place("2e Forum des communs"), place("3e Forum des communs")))
+
+
 @pytest.mark.parametrize(
     ("a", "b", "apart"),
     [

@@ -906,7 +906,7 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
     towns some page gives in a field (but not the venues that have their own page: "La
     Fabrique, Lyon" names a place called La Fabrique), are where a page that has no place
     field is. A qualifier that names a place is compared as a place, not as a
-    qualifier."""
+    qualifier, and its numbers are a district's, not an edition's ("(Lyon 9e)")."""
     known = {t for f in items for t in f.towns} - {f.title.name for f in items}
     towns = {t for f in items for t in f.first_towns} & known  # "Loire": a département
     longest = max((len(t.split()) for t in known), default=0)
@@ -922,7 +922,8 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
         } & known
         changes: dict[str, Any] = {}
         if (qualifier := f.title.qualifier) in known:
-            changes["title"] = replace(f.title, qualifier="")
+            numbers = _set(n for t in f.title.tokens for n in re.findall(r"\d+", t))
+            changes["title"] = replace(f.title, qualifier="", numbers=numbers)
             named.add(qualifier)
         if named and not f.towns:  # a place field says better where the page is
             changes["towns"] = changes["first_towns"] = frozenset(named)
