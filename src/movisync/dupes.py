@@ -775,7 +775,7 @@ def _named_places(a: Features, b: Features) -> set[str]:
     )
 
 
-def _names_level(a: Features, b: Features, weights: Mapping[str, float]) -> int:
+def _names_level(a: Features, b: Features, weights: Mapping[str, int]) -> int:
     """Names both texts give beyond their titles and places (people, organisations),
     each counting for 1 / (the other pages holding it): a name only the two pages hold
     counts 1."""
