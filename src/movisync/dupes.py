@@ -258,8 +258,9 @@ class Title:
     tokens: tuple[str, ...]
     glued: str
     qualifier: str
-    numbers: frozenset[str]
     parent: str | None
+    numbers: frozenset[str] = field(init=False)
+    """The numbers of the title and its qualifier: "2024", "11" of "(Paris 11e)"."""
     dates: frozenset[str] = field(init=False)
     """The numbers and month names of the title and its qualifier: "2024", "juin"."""
     own_numbers: frozenset[str] = field(init=False)
@@ -276,12 +277,14 @@ class Title:
     def __post_init__(self) -> None:
         # Computed once per title, not per pair: a title meets tens of others.
         qualifier = self.qualifier.split()
-        dates = frozenset(w for w in (*self.tokens, *qualifier) if _dating(w)) | self.numbers
+        numbers = _set(n for w in (*self.tokens, *qualifier) for n in re.findall(r"\d+", w))
+        dates = frozenset(w for w in (*self.tokens, *qualifier) if _dating(w)) | numbers
         undated = (
             tuple(t for t in self.tokens if not _dating(t)),
             " ".join(w for w in qualifier if not _dating(w)),
         )
         put = object.__setattr__  # frozen
+        put(self, "numbers", numbers)
         put(self, "dates", dates or NONE)
         put(self, "own_numbers", _set(t for t in self.tokens if t.isdigit()))
         put(self, "undated", undated)
@@ -328,7 +331,6 @@ def normalize_title(title: str, settings: DupeSettings) -> Title:
         tokens=tokens,
         glued=glued,
         qualifier=qualifier,
-        numbers=_set(re.findall(r"\d+", f"{text} {qualifier}")),
         parent=parent,
     )
 
@@ -922,8 +924,7 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
         } & known
         changes: dict[str, Any] = {}
         if (qualifier := f.title.qualifier) in known:
-            numbers = _set(n for t in f.title.tokens for n in re.findall(r"\d+", t))
-            changes["title"] = replace(f.title, qualifier="", numbers=numbers)
+            changes["title"] = replace(f.title, qualifier="")  # and its numbers
             named.add(qualifier)
         if named and not f.towns:  # a place field says better where the page is
             changes["towns"] = changes["first_towns"] = frozenset(named)
