@@ -1041,11 +1041,7 @@ def consistent(pairs: Sequence[Pair], items: Mapping[str, Features]) -> list[Pai
         if one is other:
             kept.append(pair)
             continue
-        if not pair.verdict and any(
-            two_things(items[x], items[y]) or other_towns(items[x], items[y])
-            for x in one
-            for y in other
-        ):
+        if not pair.verdict and any(apart(items[x], items[y]) for x in one for y in other):
             continue
         joined = one + other
         for title in joined:
