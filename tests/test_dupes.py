@@ -267,6 +267,21 @@ def test_a_typo_in_common_words_meets_on_the_rest_of_the_title() -> None:
     assert (0, 1) in set(candidates(items))
 
 
+@pytest.mark.parametrize("typo", ["Le Cagibi Créativ", "Le Caagibi Créative", "Le Cagbii Créative"])
+def test_a_letter_dropped_doubled_or_swapped_in_common_words_meets_on_the_whole_name(
+    typo: str,
+) -> None:
+    titles = [
+        "Le Cagibi Créative",
+        typo,
+        *(f"Le Cagibi de Ville{i}" for i in range(60)),  # every word is common
+        *(f"La Fabrique Créative {i}" for i in range(60)),
+        *(f"Le Cagbii {i}" for i in range(60)),
+    ]
+    items = features(*(place(t) for t in titles))
+    assert (0, 1) in set(candidates(items))
+
+
 def test_blocking_finds_typos_and_glued_names_without_comparing_all_pairs() -> None:
     titles = [
         "La Ressourcerie du Plateau",

@@ -520,8 +520,9 @@ def block_keys(f: Features) -> set[str]:
         for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)):
             keys.add(f"geo:{i}{j}:{math.floor(lat + i / 2)}:{math.floor(lon + j / 2)}")
     glued = "".join(f.title.tokens)
-    if 5 <= len(glued) <= 40 and not f.title.numbers:  # typos meet on a deletion of the name
-        keys.update([f"g:{glued[:i]}{glued[i + 1 :]}" for i in range(len(glued))])
+    if 5 <= len(glued) <= 40 and not f.title.numbers:  # typos meet on the name or a deletion:
+        keys.add(f"g:{glued}")  # a letter dropped or doubled on the other's name itself,
+        keys.update([f"g:{glued[:i]}{glued[i + 1 :]}" for i in range(len(glued))])  # swapped
     if f.days:
         keys.update(f"day:{d}" for d in range(f.days[0], min(f.days[1], f.days[0] + 2) + 1))
     return keys
