@@ -586,7 +586,7 @@ def two_things(a: Features, b: Features) -> bool:
     years, months or edition numbers differ ("Programme de juin 2020" / "Programme de
     décembre 2020"), and a series and its edition (the same title, one dated: "Nuit des
     fablabs" / "Nuit des fablabs 2025") are never one thing (nor compared: see
-    :func:`other_towns` for the one definition the model learns from)."""
+    :func:`apart` for the definitions the model learns from)."""
     return bool(_definition(a, b))
 
 
@@ -605,13 +605,24 @@ def _definition(a: Features, b: Features) -> str:
 
 def apart(a: Features, b: Features) -> str:
     """Why two pages are two things by definition, in French (the review page's
-    language), or "" when they may be one."""
+    language), or "" when they may be one. Beyond :func:`two_things`, two definitions
+    stay among the pairs the model learns from (what a shared title or a date says is
+    learnt on them) and are only never reported: one name in two towns
+    (:func:`other_towns`), and two pages dated on days that do not meet (two events, or
+    two editions of one: "Repair Party de printemps" on 20 April 2024 and "… 2025")."""
     if why := _definition(a, b):
         return why
     if other_towns(a, b):
         towns = ", ".join(sorted(a.title_towns | b.title_towns))
         return f"même nom dans deux villes : {towns}"
+    if a.days and b.days and not meet(a.days, b.days):
+        return "à des dates différentes"
     return ""
+
+
+def meet(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two spans of days (first, last) share a day."""
+    return a[0] <= b[1] and b[0] <= a[1]
 
 
 DISTRICT = re.compile(r"\d{1,2}(?:e|er|eme)")
@@ -727,8 +738,7 @@ def compare(a: Features, b: Features, corpus: Corpus) -> Vector:
         levels[PHONE], values[PHONE] = NULL, ""
     levels[NAMES] = _names_level(a, b, corpus.name_weights)
     if a.days and b.days:
-        meet = a.days[0] <= b.days[1] and b.days[0] <= a.days[1]
-        levels[DATES] = 0 if meet else 1
+        levels[DATES] = 0 if meet(a.days, b.days) else 1
     if a.title.qualifier and b.title.qualifier:
         same = a.title.qualifier == b.title.qualifier
         levels[QUALIFIER], values[QUALIFIER] = (0, a.title.qualifier) if same else (1, "")
@@ -1210,7 +1220,7 @@ def detect_duplicates(
             probability = known[key] = linkage.model.probability(vector)
         if said or 100 * probability >= settings.threshold:
             i, j = pair
-            if not said and other_towns(linkage.items[i], linkage.items[j]):
+            if not said and apart(linkage.items[i], linkage.items[j]):
                 continue
             verdict = "duplicate" if said else ""
             found.append(_pair(items[i], items[j], vector, linkage.model, verdict))
