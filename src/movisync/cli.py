@@ -476,14 +476,12 @@ def dupes_command(
 def not_duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool) -> None:
     """Record that two pages are not duplicates: `movisync dupes` stops reporting them
     (and learns from it)."""
-    with workspace(settings) as ws:
-        ws.set_verdict(page_a, page_b, None if remove else False)
     said = (
         _("{a} / {b}: no longer marked as not duplicates")
         if remove
         else _("{a} / {b}: marked as not duplicates")
     )
-    say([said.format(a=page_a, b=page_b)])
+    _set_verdict(settings, page_a, page_b, None if remove else False, said)
 
 
 @main.command("duplicate")
@@ -494,14 +492,18 @@ def not_duplicate_command(settings: Settings, page_a: str, page_b: str, remove: 
 def duplicate_command(settings: Settings, page_a: str, page_b: str, remove: bool) -> None:
     """Record that two pages document the same thing: `movisync dupes` always reports
     them (until one becomes a redirect) and learns from it."""
-    with workspace(settings) as ws:
-        ws.set_verdict(page_a, page_b, None if remove else True)
     said = (
         _("{a} / {b}: no longer marked as duplicates")
         if remove
         else _("{a} / {b}: marked as duplicates")
     )
-    say([said.format(a=page_a, b=page_b)])
+    _set_verdict(settings, page_a, page_b, None if remove else True, said)
+
+
+def _set_verdict(settings: Settings, a: str, b: str, duplicate: bool | None, said: str) -> None:
+    with workspace(settings) as ws:
+        ws.set_verdict(a, b, duplicate)
+    say([said.format(a=a, b=b)])
 
 
 @main.command("activities")

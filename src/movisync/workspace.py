@@ -596,8 +596,12 @@ class Workspace:
     # --- history and reports -------------------------------------------------------------------
     def followed(self, at: str) -> dict[GapId, Tracked]:
         """Every gap's life as a run at ``at`` leaves it (nothing is stored)."""
+        return merged(*self._advanced(at))
+
+    def _advanced(self, at: str) -> tuple[dict[GapId, Tracked], tuple[Tracked, ...]]:
+        """The gaps' lives as stored, and what a run at ``at`` changes in them."""
         life, found = self.store.gap_log(), self.all_gaps()
-        return merged(life, advance(life, found.gaps, at, found.excepted))
+        return life, advance(life, found.gaps, at, found.excepted)
 
     def snapshot(self, *, at: str | None = None, keep: bool = True) -> Snapshot:
         """The state the reports describe: every gap and duplicate, at ``at`` (now), with
@@ -606,8 +610,7 @@ class Workspace:
         and not kept). Each run of the job keeps one; listings do not."""
         at = at or moment()
         cursor = self.store.state("cursor") or {}
-        life, found = self.store.gap_log(), self.all_gaps()
-        changes = advance(life, found.gaps, at, found.excepted)
+        life, changes = self._advanced(at)
         history = self.history()
         previous = next((s.at for s in reversed(history) if s.at < at), None)
         change = progress(merged(life, changes).values(), previous)
