@@ -518,9 +518,11 @@ def block_keys(f: Features) -> set[str]:
         for i, j in ((0, 0), (0, 1), (1, 0), (1, 1)):
             keys.add(f"geo:{i}{j}:{math.floor(lat + i / 2)}:{math.floor(lon + j / 2)}")
     glued = "".join(f.title.tokens)
-    if 5 <= len(glued) <= 40 and not f.title.numbers:  # typos meet on the name or a deletion:
-        keys.add(f"g:{glued}")  # a letter dropped or doubled on the other's name itself,
-        keys.update([f"g:{glued[:i]}{glued[i + 1 :]}" for i in range(len(glued))])  # swapped
+    if 5 <= len(glued) <= 40 and not f.title.numbers:
+        # A letter dropped or doubled meets the other title's name itself; two letters
+        # swapped meet on a deletion of each.
+        keys.add(f"g:{glued}")
+        keys.update([f"g:{glued[:i]}{glued[i + 1 :]}" for i in range(len(glued))])
     if f.days:
         keys.update(f"day:{d}" for d in range(f.days[0], min(f.days[1], f.days[0] + 2) + 1))
     return keys
