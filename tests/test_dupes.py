@@ -159,6 +159,23 @@ def test_definitions_are_the_only_hard_rules(a: str, b: str) -> None:
     assert not two_things(*features(place("Nuit des fablabs"), place("Nuit blanche des fablabs")))
 
 
+@pytest.mark.parametrize(
+    ("a", "b", "apart"),
+    [
+        ("Programme de juin 2020", "Programme de décembre 2020", True),
+        ("Rencontres des outilthèques 2024", "Rencontres des outilthèques (mars 2024)", False),
+        ("CR réunion du réseau 12/03/2024", "CR réunion du réseau (mars 2024)", False),
+        ("CR réunion du réseau 12/03/2024", "CR réunion du réseau 14/03/2024", True),
+        ("2e Forum des communs", "Forum des communs 2024", False),
+    ],
+    ids=["months", "a-month-within-the-year", "a-day-within-the-month", "days", "edition-and-year"],
+)
+def test_titles_dates_differ_only_where_both_give_that_part(a: str, b: str, apart: bool) -> None:
+    """A date more precise than another is not another date: only a year, month, day or
+    edition number both titles give and that differs is a definition."""
+    assert two_things(*features(place(a), place(b))) is apart
+
+
 def test_a_district_in_a_qualifier_is_a_place_not_an_edition() -> None:
     """A qualifier naming a place some page gives ("Lyon 7e") holds no edition number."""
     fa, fb, _ = features(

@@ -261,8 +261,10 @@ class Title:
     parent: str | None
     numbers: frozenset[str] = field(init=False)
     """The numbers of the title and its qualifier: "2024", "11" of "(Paris 11e)"."""
-    dates: frozenset[str] = field(init=False)
-    """The numbers and month names of the title and its qualifier: "2024", "juin"."""
+    dates: tuple[frozenset[int], frozenset[int], frozenset[int]] = field(init=False)
+    """The years, named months and other numbers (days, editions) of the title and its
+    qualifier: "Forum de juin 2024" gives ({2024}, {6}, {}), "CR du 12/03/2024" ({2024},
+    {}, {12, 3})."""
     own_numbers: frozenset[str] = field(init=False)
     """The numbers of the title itself, not of its qualifier."""
     undated: tuple[tuple[str, ...], str] = field(init=False)
@@ -278,14 +280,16 @@ class Title:
         # Computed once per title, not per pair: a title meets tens of others.
         qualifier = self.qualifier.split()
         numbers = _set(n for w in (*self.tokens, *qualifier) for n in re.findall(r"\d+", w))
-        dates = frozenset(w for w in (*self.tokens, *qualifier) if _dating(w)) | numbers
+        values = {int(n) for n in numbers}
+        years = _set(n for n in values if 1900 <= n <= 2099)
+        months = _set(MONTH_NUMBERS[w] for w in (*self.tokens, *qualifier) if w in MONTH_NUMBERS)
         undated = (
             tuple(t for t in self.tokens if not _dating(t)),
             " ".join(w for w in qualifier if not _dating(w)),
         )
         put = object.__setattr__  # frozen
         put(self, "numbers", numbers)
-        put(self, "dates", dates or NONE)
+        put(self, "dates", (years, months, _set(values - years)))
         put(self, "own_numbers", _set(t for t in self.tokens if t.isdigit()))
         put(self, "undated", undated)
         put(self, "words", _set(self.tokens))
@@ -583,10 +587,11 @@ def _memberships(keys: Sequence[Collection[Hashable]]) -> list[list[list[int]]]:
 # --- comparing -------------------------------------------------------------------------------
 def two_things(a: Features, b: Features) -> bool:
     """The definitions: a page and its subpages, two subpages of one page, titles whose
-    years, months or edition numbers differ ("Programme de juin 2020" / "Programme de
-    décembre 2020"), and a series and its edition (the same title, one dated: "Nuit des
-    fablabs" / "Nuit des fablabs 2025") are never one thing (nor compared: see
-    :func:`apart` for the definitions the model learns from)."""
+    years, months or edition numbers differ where both give one ("Programme de juin 2020"
+    / "Programme de décembre 2020", "2e Forum" / "3e Forum"), and a series and its
+    edition (the same title, one dated: "Nuit des fablabs" / "Nuit des fablabs 2025") are
+    never one thing (nor compared: see :func:`apart` for the definitions the model learns
+    from)."""
     return bool(_definition(a, b))
 
 
@@ -596,11 +601,20 @@ def _definition(a: Features, b: Features) -> str:
         return "une page et sa sous-page"
     if ta.parent and ta.parent == tb.parent:
         return "deux sous-pages d’une même page"
-    if ta.dates and tb.dates:
-        return "dates ou éditions différentes" if ta.dates != tb.dates else ""
-    if ta.dates or tb.dates:
+    dated_a, dated_b = any(ta.dates), any(tb.dates)
+    if dated_a and dated_b:
+        return "dates ou éditions différentes" if _disagree(ta.dates, tb.dates) else ""
+    if dated_a or dated_b:
         return "une série et son édition" if ta.undated == tb.undated else ""
     return ""
+
+
+def _disagree(a: Sequence[frozenset[int]], b: Sequence[frozenset[int]]) -> bool:
+    """Whether two titles' dates differ on a part both give: a year, a month, a day or
+    edition number. A date more precise than the other is not another one ("2024" /
+    "mars 2024" / "12/03/2024"), nor an edition number beside a year ("2e Forum" /
+    "Forum 2024"): the model weighs those."""
+    return any(x and y and not (x <= y or y <= x) for x, y in zip(a, b, strict=True))
 
 
 def apart(a: Features, b: Features) -> str:
