@@ -356,6 +356,15 @@ def test_clusters_join_pairs_and_never_join_two_things_by_definition() -> None:
     assert [c.pages for c in clusters(found)] == [("A", "B", "C", "D")]
 
 
+def test_a_page_matching_a_page_and_its_subpage_matches_the_page() -> None:
+    """The subpage's link gives way, however strong: it shares what it shares (the
+    people its text cites) through its parent."""
+    titles = ("Halle des Minimes (Toulouse)", "La Halle des Minimes", "La Halle des Minimes/Équipe")
+    items = {f.title.raw: f for f in features(*(place(t) for t in titles))}
+    found = consistent([pair(titles[0], titles[2], 1.0), pair(titles[0], titles[1], 0.7)], items)
+    assert [(p.a, p.b) for p in found] == [(titles[0], titles[1])]
+
+
 def test_merges_keep_both_lists_and_leave_conflicts_to_a_human() -> None:
     a = place(
         "Le Bocal", url="https://bocal.example.org", Theme="Gestion", shortDescription="Un atelier."

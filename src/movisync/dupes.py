@@ -1058,10 +1058,15 @@ def clusters(pairs: Iterable[Pair]) -> list[Cluster]:
 def consistent(pairs: Sequence[Pair], items: Mapping[str, Features]) -> list[Pair]:
     """The pairs, strongest first, without those that would put in one cluster two pages
     that are two things by definition (a page that duplicates a series is not its
-    edition too): the weaker link gives way."""
+    edition too): the weaker link gives way. A subpage's links come after the others: a
+    subpage tells part of its parent's story, so a page that matches both a page and
+    that page's subpage ("Halle des Minimes (Toulouse)", "La Halle des Minimes" and "La
+    Halle des Minimes/Équipe", whose texts cite the same people) matches the page."""
     members: dict[str, list[str]] = {}
     kept = []
-    for pair in sorted(pairs, key=lambda p: (-p.probability, p.a, p.b)):
+    subpage = {title for title, f in items.items() if f.title.parent}
+    order = sorted(pairs, key=lambda p: (bool({p.a, p.b} & subpage), -p.probability, p.a, p.b))
+    for pair in order:
         one, other = members.get(pair.a, [pair.a]), members.get(pair.b, [pair.b])
         if one is other:
             kept.append(pair)
