@@ -1077,7 +1077,7 @@ def consistent(pairs: Sequence[Pair], items: Mapping[str, Features]) -> list[Pai
         for title in joined:
             members[title] = joined
         kept.append(pair)
-    return kept
+    return sorted(kept, key=lambda p: (-p.probability, p.a, p.b))
 
 
 def merge_proposal(a: Record, b: Record, profile: Profile) -> MergeProposal | None:
