@@ -127,6 +127,20 @@ def test_coordinates_and_a_title_naming_the_town_are_places_too() -> None:
     assert named["place"] == "same town"
 
 
+def test_a_departement_a_title_names_is_not_where_the_page_is() -> None:
+    """A département ("Loire", a page gives it after its town): a title naming it
+    says no town, which would disagree with the town the other page gives."""
+    fa, fb, _ = features(
+        place("Guinguette des berges de Loire", body="Sur le quai, à Orléans."),
+        place("La Guinguette des Berges (Orléans)", location="Orléans, Loiret"),
+        place("Un lieu", location="Saint-Étienne, Loire"),
+    )
+    assert not fa.towns
+    vector = compare(fa, fb, corpus_of([fa, fb]))
+    said = dict(zip((c.name for c in COMPARISONS), vector.levels, strict=True))
+    assert COMPARISONS[list(said).index("place")].levels[said["place"]] == "named in the text"
+
+
 def test_titles_that_add_words_are_apart_from_titles_that_each_have_their_own() -> None:
     """Words added to a title ("Cantine associative du Coin") can be the same place;
     two titles that each have a word the other lacks ("Frigo partagé", "Frigo solidaire")

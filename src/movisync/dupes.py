@@ -930,10 +930,11 @@ def _title_town(a: Features, b: Features) -> str | None:
 # --- learning -------------------------------------------------------------------------------
 def with_title_places(items: Sequence[Features]) -> list[Features]:
     """Places a title names ("Repair café de Saumur", "La Ruche (Brest)"), among the
-    towns some page gives in a field (but not the venues that have their own page: "La
-    Fabrique, Lyon" names a place called La Fabrique), are where a page that has no place
-    field is. A qualifier that names a place is compared as a place, not as a
-    qualifier, and its numbers are a district's, not an edition's ("(Lyon 9e)")."""
+    towns some page gives first in a field (not a département given after its town,
+    "Saint-Étienne, Loire", nor the venues that have their own page: "La Fabrique, Lyon"
+    names a place called La Fabrique), are where a page that has no place field is. A
+    qualifier that names a place is compared as a place, not as a qualifier, and its
+    numbers are a district's, not an edition's ("(Lyon 9e)")."""
     known = {t for f in items for t in f.towns} - {f.title.name for f in items}
     towns = {t for f in items for t in f.first_towns} & known  # "Loire": a département
     longest = max((len(t.split()) for t in known), default=0)
@@ -951,10 +952,10 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
         if (qualifier := f.title.qualifier) in known:
             changes["title"] = replace(f.title, qualifier="")  # and its numbers
             named.add(qualifier)
-        if named and not f.towns:  # a place field says better where the page is
-            changes["towns"] = changes["first_towns"] = frozenset(named)
-        if named & towns:
-            changes["title_towns"] = frozenset(named & towns)
+        if titled := frozenset(named & towns):
+            changes["title_towns"] = titled
+            if not f.towns:  # a place field says better where the page is
+                changes["towns"] = changes["first_towns"] = titled
         found.append(replace(f, **changes) if changes else f)
     return found
 
