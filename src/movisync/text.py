@@ -28,22 +28,26 @@ ESCAPE = re.compile("[" + re.escape("".join(ESCAPES)) + "]")
 # them: a value must not turn a table row around.
 BIDI = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
 NOT_WORD = re.compile(r"[^\w]+")
+LIGATURES = str.maketrans({"œ": "oe", "æ": "ae"})
+"""Letters Unicode does not decompose, written both ways in French: "cœur" / "coeur"."""
 SAFE_URL = re.compile(r"^https?://[^\s\[\]<>\"{}|'~]+$")
 
 
 def fold(text: str) -> str:
-    """Case and accents folded, for comparing values: "Économique" matches "Economique"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    """Case, accents and ligatures folded, for comparing values: "Économique" matches
+    "Economique", "Cœur" "coeur"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(LIGATURES))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).strip()
 
 
 @lru_cache(maxsize=1 << 16)
 def fold_words(text: str) -> str:
-    """Words only, for comparing names: NFKC, case and accents folded; apostrophes,
-    quotes, hyphens and punctuation as spaces; blanks collapsed. (Cached: names, towns
-    and field names come back often.)"""
+    """Words only, for comparing names: NFKC, case, accents and ligatures folded;
+    apostrophes, quotes, hyphens and punctuation as spaces; blanks collapsed. (Cached:
+    names, towns and field names come back often.)"""
     text = unicodedata.normalize("NFKC", text).casefold()
     if not text.isascii():
+        text = text.translate(LIGATURES)
         combining = unicodedata.combining
         text = "".join([c for c in unicodedata.normalize("NFKD", text) if not combining(c)])
     return " ".join(NOT_WORD.sub(" ", text.replace("_", " ")).split())
