@@ -137,3 +137,30 @@ def test_a_level_blocking_always_pairs_is_counted_on_the_candidates() -> None:
         )
         model = learn(comparisons, shared, sample, all_pairs=10_000_000, sessions=SESSIONS[:1])
         assert low <= model.u[1][0] <= high
+
+
+def test_a_level_only_its_own_session_holds_counts_the_matches_there() -> None:
+    """Pages copied under a new name share their text and little else: no session that
+    learns the text holds them, so the text's m would stay at the pseudo-count. The
+    session blocked on the copied text holds every such pair; what the other
+    comparisons say of them (the same town, here) counts them at that level."""
+    comparisons = (
+        Comparison("name", ("same", "different")),
+        Comparison("text", ("copied", "none"), exhaustive=frozenset({0})),
+        Comparison("town", ("same", "different")),
+    )
+    candidates = (
+        [Vector((0, 1, 0))] * 180  # duplicates by name
+        + [Vector((0, 1, 1))] * 20
+        + [Vector((1, 0, 0))] * 30  # copies under a new name
+        + [Vector((0, 1, 1))] * 2000  # homonyms elsewhere
+    )
+    sample = [Vector((1, 1, 1))] * 5000 + [Vector((1, 1, 0))] * 100
+    sessions = (
+        Session("same name", lambda v: v[0] == 0, frozenset({0})),
+        Session("copied text", lambda v: v[1] == 0, frozenset({1})),
+    )
+    model = learn(comparisons, candidates, sample, all_pairs=50_000_000, sessions=sessions)
+    assert model.m[1][0] >= 0.05
+    assert model.probability(Vector((1, 0, 0))) >= 0.5
+    assert model.probability(Vector((0, 1, 1))) < 0.5  # the homonyms stay apart

@@ -205,7 +205,9 @@ def learn(
 
     1. u from the random pairs.
     2. m by EM in each session (two classes, both free): each comparison's m from the
-       matches of the sessions it was on in.
+       matches of the sessions it was on in, and at the exhaustive levels of a session's
+       left-out comparison, from the matches there that only that session holds
+       (:func:`_count_exhaustive`: a text copied under a new name).
     3. The prior: the expected number of matches among the candidates (each pair's match
        probability under the model, summed, until it settles) over ``all_pairs``
        (blocking is assumed to let nearly every match through).
@@ -306,11 +308,62 @@ def _sessions(
         for k in active:
             for level, n in enumerate(counts[k]):
                 sums[k][level] += n
-    m_all = tuple(
-        _normalised([n + PSEUDO_COUNT for n in sums[k]]) if sum(sums[k]) >= 1 else u[k]
-        for k in range(len(comparisons))
+    m_all = _m_of(sums, u)
+    for session in sessions:
+        _count_exhaustive(comparisons, patterns, fixed, m_all, u, session, sessions, sums)
+    return _m_of(sums, u), rounds
+
+
+def _m_of(sums: Sequence[Sequence[float]], u: Params) -> Params:
+    return tuple(
+        _normalised([n + PSEUDO_COUNT for n in row]) if sum(row) >= 1 else u[k]
+        for k, row in enumerate(sums)
     )
-    return m_all, rounds
+
+
+def _count_exhaustive(
+    comparisons: Sequence[Comparison],
+    patterns: Patterns,
+    fixed: Sequence[tuple[tuple[int, ...], float]],
+    m: Params,
+    u: Params,
+    session: Session,
+    sessions: Sequence[Session],
+    sums: list[list[float]],
+) -> None:
+    """A session's left-out comparison is not learned from it (blocking chose its
+    level), but where the session holds every pair at its levels (exhaustive levels: a
+    copied text) and no session that learns the comparison holds them, its matches are
+    counted at those levels: else a kind of duplicate only blocking finds (a page copied
+    under a new name, whose title and fields are not the original's) would leave the
+    level at the pseudo-count, and less so the bigger the wiki. How many of those pairs
+    match is what the other comparisons, under the model the sessions learned, say on
+    average: the share of matches among them, until it settles."""
+    chosen = [(levels, n) for levels, n in patterns.items() if session.rule(levels)]
+    labelled = [(levels, w) for levels, w in fixed if session.rule(levels)]
+    counted = [
+        k
+        for k in sorted(session.off)
+        if all(levels[k] in comparisons[k].exhaustive for levels, _ in chosen + labelled)
+    ]
+    if not counted or not chosen:
+        return
+    active = [k for k in range(len(comparisons)) if k not in session.off]
+    bits = [(levels, n, _bits(levels, m, u, active)) for levels, n in chosen]
+    total = sum(n for _, n, _ in bits)
+    share = 0.5
+    for _ in range(EM_ROUNDS):
+        new = sum(n * probability(_log_odds(share) + b) for _, n, b in bits) / total
+        new = min(max(new, 1e-9), 1 - 1e-9)
+        if abs(new - share) < EM_TOLERANCE:
+            break
+        share = new
+    weighted = [(levels, n * probability(_log_odds(share) + b)) for levels, n, b in bits]
+    for k in counted:
+        learning = [s for s in sessions if k not in s.off]
+        for levels, w in weighted + labelled:
+            if not any(s.rule(levels) for s in learning):
+                sums[k][levels[k]] += w
 
 
 def _start(comparisons: Sequence[Comparison]) -> Params:
