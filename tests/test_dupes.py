@@ -67,9 +67,9 @@ def features(*records: object) -> list:  # type: ignore[type-arg]
     return with_title_places([features_of(r, PROFILE, SETTINGS) for r in records])  # type: ignore[arg-type]
 
 
-def levels(a: object, b: object) -> dict[str, str]:
-    """The two pages compared, level names by comparison."""
-    fa, fb = features(a, b)
+def levels(a: object, b: object, *others: object) -> dict[str, str]:
+    """The two pages compared (among others, when given), level names by comparison."""
+    fa, fb, *_ = features(a, b, *others)
     vector = compare(fa, fb, corpus_of([fa, fb]))
     return {
         c.name: c.levels[level]
@@ -130,15 +130,13 @@ def test_coordinates_and_a_title_naming_the_town_are_places_too() -> None:
 def test_a_departement_a_title_names_is_not_where_the_page_is() -> None:
     """A département ("Loire", a page gives it after its town): a title naming it
     says no town, which would disagree with the town the other page gives."""
-    fa, fb, _ = features(
+    pages = (
         place("Guinguette des berges de Loire", body="Sur le quai, à Orléans."),
         place("La Guinguette des Berges (Orléans)", location="Orléans, Loiret"),
         place("Un lieu", location="Saint-Étienne, Loire"),
     )
-    assert not fa.towns
-    vector = compare(fa, fb, corpus_of([fa, fb]))
-    said = dict(zip((c.name for c in COMPARISONS), vector.levels, strict=True))
-    assert COMPARISONS[list(said).index("place")].levels[said["place"]] == "named in the text"
+    assert not features(*pages)[0].towns
+    assert levels(*pages)["place"] == "named in the text"
 
 
 def test_titles_that_add_words_are_apart_from_titles_that_each_have_their_own() -> None:

@@ -1065,9 +1065,11 @@ def consistent(pairs: Sequence[Pair], items: Mapping[str, Features]) -> list[Pai
     Halle des Minimes/Équipe", whose texts cite the same people) matches the page."""
     members: dict[str, list[str]] = {}
     kept = []
-    subpage = {title for title, f in items.items() if f.title.parent}
-    order = sorted(pairs, key=lambda p: (bool({p.a, p.b} & subpage), -p.probability, p.a, p.b))
-    for pair in order:
+
+    def subpage(p: Pair) -> bool:
+        return bool(items[p.a].title.parent or items[p.b].title.parent)
+
+    for pair in sorted(pairs, key=lambda p: (subpage(p), -p.probability, p.a, p.b)):
         one, other = members.get(pair.a, [pair.a]), members.get(pair.b, [pair.b])
         if one is other:
             kept.append(pair)

@@ -297,20 +297,22 @@ def _sessions(
     nothing: m = u)."""
     sums = [[0.0] * len(c.levels) for c in comparisons]
     rounds = 0
+    picked = []
     for session in sessions:
         active = [k for k in range(len(comparisons)) if k not in session.off]
         chosen = {levels: n for levels, n in patterns.items() if session.rule(levels)}
         labelled = [(levels, w) for levels, w in fixed if session.rule(levels)]
         if not chosen and not labelled:
             continue
+        picked.append((session, chosen, labelled))
         counts, used = _em(comparisons, chosen, labelled, u, active)
         rounds += used
         for k in active:
             for level, n in enumerate(counts[k]):
                 sums[k][level] += n
     m_all = _m_of(sums, u)
-    for session in sessions:
-        _count_exhaustive(comparisons, patterns, fixed, m_all, u, session, sessions, sums)
+    for session, chosen, labelled in picked:
+        _count_exhaustive(comparisons, chosen, labelled, m_all, u, session, sessions, sums)
     return _m_of(sums, u), rounds
 
 
@@ -323,8 +325,8 @@ def _m_of(sums: Sequence[Sequence[float]], u: Params) -> Params:
 
 def _count_exhaustive(
     comparisons: Sequence[Comparison],
-    patterns: Patterns,
-    fixed: Sequence[tuple[tuple[int, ...], float]],
+    chosen: Patterns,
+    labelled: Sequence[tuple[tuple[int, ...], float]],
     m: Params,
     u: Params,
     session: Session,
@@ -338,18 +340,18 @@ def _count_exhaustive(
     under a new name, whose title and fields are not the original's) would leave the
     level at the pseudo-count, and less so the bigger the wiki. How many of those pairs
     match is what the other comparisons, under the model the sessions learned, say on
-    average: the share of matches among them, until it settles."""
-    chosen = [(levels, n) for levels, n in patterns.items() if session.rule(levels)]
-    labelled = [(levels, w) for levels, w in fixed if session.rule(levels)]
+    average: the share of matches among them, until it settles. ``chosen`` and
+    ``labelled`` are the session's pairs, as :func:`_sessions` picked them."""
+    held = [*chosen, *(pattern for pattern, _ in labelled)]
     counted = [
         k
         for k in sorted(session.off)
-        if all(levels[k] in comparisons[k].exhaustive for levels, _ in chosen + labelled)
+        if all(levels[k] in comparisons[k].exhaustive for levels in held)
     ]
     if not counted or not chosen:
         return
     active = [k for k in range(len(comparisons)) if k not in session.off]
-    bits = [(levels, n, _bits(levels, m, u, active)) for levels, n in chosen]
+    bits = [(levels, n, _bits(levels, m, u, active)) for levels, n in chosen.items()]
     total = sum(n for _, n, _ in bits)
     share = 0.5
     for _ in range(EM_ROUNDS):
@@ -361,7 +363,7 @@ def _count_exhaustive(
     weighted = [(levels, n * probability(_log_odds(share) + b)) for levels, n, b in bits]
     for k in counted:
         learning = [s for s in sessions if k not in s.off]
-        for levels, w in weighted + labelled:
+        for levels, w in [*weighted, *labelled]:
             if not any(s.rule(levels) for s in learning):
                 sums[k][levels[k]] += w
 
