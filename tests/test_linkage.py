@@ -164,3 +164,45 @@ def test_a_level_only_its_own_session_holds_counts_the_matches_there() -> None:
     assert model.m[1][0] >= 0.05
     assert model.probability(Vector((1, 0, 0))) >= 0.5
     assert model.probability(Vector((0, 1, 1))) < 0.5  # the homonyms stay apart
+
+
+@pytest.mark.parametrize("homonyms_in_one_town", [0, 400])  # none, or 2 % as random pairs
+def test_pages_of_one_name_that_are_two_things_are_in_other_towns(
+    homonyms_in_one_town: int,
+) -> None:
+    """20 000 pairs of pages bear one name and are two things; the town is shared by
+    2 % of random pairs. Independence says 400 of those homonyms share a town, so a
+    name and a town shared say little. When none of them does, the town's u among the
+    pairs of one name says so, and a duplicate with no phone in common rises; when
+    chance puts them in one town as often as anywhere, the model is unchanged."""
+    comparisons = (
+        Comparison("name", ("same", "different")),
+        Comparison("town", ("same", "different")),
+        Comparison("phone", ("same", "different")),
+    )
+    candidates = (
+        [Vector((0, 0, 0))] * 140  # duplicates
+        + [Vector((0, 0, 1))] * 60
+        + [Vector((0, 1, 1))] * (20_000 - homonyms_in_one_town)  # homonyms
+        + [Vector((0, 0, 1))] * homonyms_in_one_town
+        + [Vector((1, 0, 1))] * 100  # two things in one town
+    )
+    sample = [Vector((1, 1, 1))] * 4900 + [Vector((1, 0, 1))] * 100
+    contact = Session("same town or phone", lambda v: 0 in (v[1], v[2]), frozenset({1, 2}))
+    models = [
+        learn(
+            comparisons,
+            candidates,
+            sample,
+            all_pairs=500_000_000,
+            sessions=(Session("same name", lambda v: v[0] == 0, frozenset({0}), given), contact),
+        )
+        for given in (frozenset({1}), frozenset())
+    ]
+    conditional, independent = (model.probability(Vector((0, 0, 1))) for model in models)
+    if homonyms_in_one_town:
+        assert conditional == pytest.approx(independent)
+    else:
+        assert conditional > 5 * independent
+        assert models[0].conditionals[0].u[0] < models[0].u[1][0] / 5
+    assert all(model.probability(Vector((0, 1, 1))) < 0.01 for model in models)

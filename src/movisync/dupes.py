@@ -126,7 +126,12 @@ TITLE, NUMBERS, TEXT, WEBSITE, EMAIL, PHONE, PLACE, NAMES, DATES, QUALIFIER, TYP
     len(COMPARISONS)
 )
 SESSIONS = (
-    Session("same title", lambda v: 0 <= v[TITLE] <= 1, frozenset({TITLE, NUMBERS, QUALIFIER})),
+    Session(
+        "same title",
+        lambda v: 0 <= v[TITLE] <= 1,
+        frozenset({TITLE, NUMBERS, QUALIFIER}),
+        frozenset({PLACE}),
+    ),
     Session(
         "same place or contact",
         lambda v: 0 <= v[PLACE] <= 1 or 0 in (v[WEBSITE], v[EMAIL], v[PHONE]),

@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 NULL = -1
@@ -99,20 +99,36 @@ class Model:
     rounds: int = 0
     labelled: int = 0
     sampled: int = 0
+    conditionals: tuple[Conditional, ...] = ()
 
     def weights(self, vector: Vector) -> tuple[Weight, ...]:
         """Each non-null comparison's weight for this pair."""
+        given = self._given(vector.levels)
         found = []
         for k, (comparison, level) in enumerate(zip(self.comparisons, vector.levels, strict=True)):
             if level == NULL:
                 continue
-            m, u = self.m[k][level], self.u[k][level]
-            if comparison.frequencies and vector.values and vector.values[k]:
-                share = self.frequencies.get(comparison.name, {}).get(vector.values[k])
-                if share is not None:
-                    u = max(share, u * 1e-3)  # never far below the measure
+            m, u = self.m[k][level], self._u_of(k, level, vector.values, given)
             found.append(Weight(comparison.name, comparison.levels[level], math.log2(m / u), m, u))
         return tuple(found)
+
+    def _given(self, levels: tuple[int, ...]) -> dict[int, tuple[float, ...]]:
+        """The u rows the conditionals whose rule the pair meets set."""
+        return {c.comparison: c.u for c in self.conditionals if c.rule(levels)}
+
+    def _u_of(
+        self, k: int, level: int, values: tuple[str, ...], given: Mapping[int, tuple[float, ...]]
+    ) -> float:
+        """A level's u for one pair: the value's frequency where the comparison is
+        adjusted by it (never far below the measure), scaled by what a conditional
+        says of the level against the random pairs."""
+        u = self.u[k][level]
+        scale = given[k][level] / u if k in given else 1.0
+        if values and values[k] and self.comparisons[k].frequencies:
+            share = self.frequencies.get(self.comparisons[k].name, {}).get(values[k])
+            if share is not None:
+                u = max(share, u * 1e-3)
+        return u * scale
 
     @property
     def prior_bits(self) -> float:
@@ -129,8 +145,12 @@ class Model:
         """The pair's match probability (what :meth:`weights` add up to, faster)."""
         bits = self.prior_bits
         values = vector.values
+        given = self._given(vector.levels) if self.conditionals else {}
         for k, level in enumerate(vector.levels):
             if level == NULL:
+                continue
+            if k in given:
+                bits += math.log2(self.m[k][level] / self._u_of(k, level, values, given))
                 continue
             if values and values[k] and self.comparisons[k].frequencies:
                 share = self.frequencies.get(self.comparisons[k].name, {}).get(values[k])
@@ -180,6 +200,27 @@ class Session:
     name: str
     rule: Callable[[tuple[int, ...]], bool]
     off: frozenset[int]
+    given: frozenset[int] = frozenset()
+    """Comparisons whose u, for the pairs this session picks, is measured on the
+    non-matches among them where they agree less often than random pairs do (see
+    :class:`Conditional`)."""
+
+
+@dataclass(frozen=True)
+class Conditional:
+    """The u of one comparison for the pairs a session's rule picks: P(level | the
+    rule holds, no match), measured on the non-matching candidates the rule picks (each
+    pair counted by its chance of not matching, a Jeffreys prior added), and kept where
+    it is below the random pairs' u (the chain rule: P(a, b) = P(a) P(b | a), where
+    independence would say P(a) P(b)). Pages that bear one name without being one thing
+    are in other towns: a wiki's titles are unique, so two places of one name in one
+    town are told apart in their titles. Where the measure is above the random pairs'
+    u, it holds the matches the model does not yet see as such, and says nothing; the
+    random pairs' u stays. The last level (disagreement) takes what the others leave."""
+
+    rule: Callable[[tuple[int, ...]], bool]
+    comparison: int
+    u: tuple[float, ...]
 
 
 @dataclass(frozen=True)
@@ -239,7 +280,7 @@ def learn(
             prior = _prior(patterns, fixed, Model(tuple(comparisons), m, u, 0.5), all_pairs)
             u = _u(comparisons, sampled, len(random_pairs), patterns, fixed, m, u, prior, all_pairs)
     pages = max(pages, 2)
-    return Model(
+    model = Model(
         comparisons=tuple(comparisons),
         m=m,
         u=u,
@@ -248,12 +289,68 @@ def learn(
             name: {value: (n - 1) / (pages - 1) for value, n in counts.items() if n > 1}
             for name, counts in (value_counts or {}).items()
         },
+    )
+    if any(session.given for session in sessions):
+        model = _with_conditionals(
+            model,
+            Counter(v for i, v in enumerate(candidates) if i not in fixed_indexes),
+            patterns,
+            fixed,
+            sessions,
+            all_pairs,
+        )
+    return replace(
+        model,
         candidates=len(candidates),
-        matches=prior * all_pairs,
+        matches=model.prior * all_pairs,
         rounds=rounds,
         labelled=len(fixed),
         sampled=len(random_pairs),
     )
+
+
+def _with_conditionals(
+    model: Model,
+    candidates: Mapping[Vector, int],
+    patterns: Patterns,
+    fixed: Sequence[tuple[tuple[int, ...], float]],
+    sessions: Sequence[Session],
+    all_pairs: int,
+) -> Model:
+    """The model with each session's conditionals (:class:`Conditional`), and the
+    prior they change, until both settle."""
+    for _ in range(EM_ROUNDS):
+        found = []
+        for session in sessions:
+            if not session.given:
+                continue
+            picked = [
+                (v.levels, n * (1 - model.probability(v)))
+                for v, n in candidates.items()
+                if session.rule(v.levels)
+            ] + [(levels, 1 - w) for levels, w in fixed if session.rule(levels)]
+            if not picked:
+                continue
+            counts = _level_counts(model.comparisons, picked)
+            for k in sorted(session.given):
+                measured = _normalised([n + PSEUDO_COUNT for n in counts[k]])
+                agreeing = [min(a, b) for a, b in zip(measured[:-1], model.u[k][:-1], strict=True)]
+                found.append(Conditional(session.rule, k, (*agreeing, 1 - sum(agreeing))))
+        new = replace(model, conditionals=tuple(found))
+        new = replace(new, prior=_prior(patterns, fixed, new, all_pairs))
+        settled = (
+            abs(new.prior - model.prior) <= 1e-3 * model.prior
+            and all(
+                abs(a - b) <= EM_TOLERANCE + 1e-3 * b
+                for old, now in zip(model.conditionals, new.conditionals, strict=False)
+                for a, b in zip(old.u, now.u, strict=True)
+            )
+            and len(model.conditionals) == len(new.conditionals)
+        )
+        model = new
+        if settled:
+            break
+    return model
 
 
 def _level_counts(
