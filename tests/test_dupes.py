@@ -139,6 +139,25 @@ def test_a_departement_a_title_names_is_not_where_the_page_is() -> None:
     assert levels(*pages)["place"] == "named in the text"
 
 
+def test_a_venue_given_before_its_town_is_not_a_town_a_title_names() -> None:
+    """A place "L'Établi, Saint-Julien-la-Forêt" names a venue, then its town: a title that
+    begins with "L'Établi" is not there, and two such pages in other towns are not in
+    one. A name also given alone is a town ("Grenoble, Isère" and "Grenoble")."""
+    others = (
+        place("Caravane 2020", Lieu="L'Établi, Saint-Julien-la-Forêt"),
+        place("Un lieu", location="La Rochelle"),
+        place("Un autre", location="Rennes"),
+        place("Un atelier", Lieu="Grenoble, Isère"),
+        place("Un jardin", location="Grenoble"),
+        place("Fablab de Grenoble"),
+    )
+    pages = (place("L'Établi Paysanne (La Rochelle)"), place("L'Établi-Paysanne (Rennes)"))
+    found = features(*pages, *others)
+    assert found[0].towns == {"la rochelle"} and found[1].towns == {"rennes"}
+    assert found[-1].towns == {"grenoble"}
+    assert levels(*pages, *others)["place"] == "different"
+
+
 def test_titles_that_add_words_are_apart_from_titles_that_each_have_their_own() -> None:
     """Words added to a title ("Cantine associative du Coin") can be the same place;
     two titles that each have a word the other lacks ("Frigo partagé", "Frigo solidaire")

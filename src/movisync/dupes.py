@@ -358,6 +358,9 @@ class Features:
     towns: frozenset[str] = frozenset()
     first_towns: frozenset[str] = frozenset()
     """The first place of each place value: the town itself, or the venue for events."""
+    venues: frozenset[str] = frozenset()
+    """What a place value gives before its town ("L'Établi, Saint-Julien-la-Forêt": a
+    venue's name; "Grenoble, Isère": a town before its département)."""
     mentions: frozenset[str] = frozenset()
     """Places the prose names ("à Valence")."""
     names: frozenset[str] = frozenset()
@@ -423,6 +426,7 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
         found.setdefault(prefix, set()).add(said)
     towns: set[str] = set()
     first_towns: set[str] = set()
+    venues: set[str] = set()
     postcodes: set[str] = set(found["cp"])
     dates: list[dt.date] = []
     coordinates = None
@@ -458,6 +462,7 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
             venue_first = value.name not in settings.town_fields[:1]
             if len(place.towns) > 1 and not place.address and venue_first:
                 first_towns.add(place.towns[1])  # "Ferme de la Source, Die": venue, then town
+                venues.add(place.towns[0])
     return Features(
         title=normalize_title(record.title, settings),
         type=record.type,
@@ -469,6 +474,7 @@ def features_of(record: Record, profile: Profile, settings: DupeSettings) -> Fea
         coordinates=coordinates,
         towns=_set(towns),
         first_towns=_set(first_towns),
+        venues=_set(venues),
         mentions=_set(found["in"]),
         names=_set(found["name"]),
         sketch=record.sketch if len(record.sketch) >= MIN_SKETCH else (),
@@ -937,10 +943,13 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
     """Places a title names ("Repair café de Saumur", "La Ruche (Brest)"), among the
     towns some page gives first in a field (not a département given after its town,
     "Saint-Étienne, Loire", nor the venues that have their own page: "La Fabrique, Lyon"
-    names a place called La Fabrique), are where a page that has no place field is. A
+    names a place called La Fabrique, nor a name only ever given before a town: "L'Établi,
+    Saint-Julien-la-Forêt" is a venue, and "L'Établi Paysanne" is not there), are where a
+    page that has no place field is. A
     qualifier that names a place is compared as a place, not as a qualifier, and its
     numbers are a district's, not an edition's ("(Lyon 9e)")."""
-    known = {t for f in items for t in f.towns} - {f.title.name for f in items}
+    venues = {t for f in items for t in f.venues} - {t for f in items for t in f.towns - f.venues}
+    known = {t for f in items for t in f.towns} - {f.title.name for f in items} - venues
     towns = {t for f in items for t in f.first_towns} & known  # "Loire": a département
     longest = max((len(t.split()) for t in known), default=0)
     firsts = {t.partition(" ")[0] for t in known}
