@@ -206,3 +206,6 @@ def test_pages_of_one_name_that_are_two_things_are_in_other_towns(
         assert conditional > 5 * independent
         assert models[0].conditionals[0].u[0] < models[0].u[1][0] / 5
     assert all(model.probability(Vector((0, 1, 1))) < 0.01 for model in models)
+    for vector in (Vector((0, 0, 1)), Vector((0, 1, 1)), Vector((1, 0, 1))):  # --explain
+        bits = models[0].prior_bits + sum(w.bits for w in models[0].weights(vector))
+        assert models[0].probability(vector) == pytest.approx(probability(bits))

@@ -945,9 +945,9 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
     "Saint-Étienne, Loire", nor the venues that have their own page: "La Fabrique, Lyon"
     names a place called La Fabrique, nor a name only ever given before a town: "L'Établi,
     Saint-Julien-la-Forêt" is a venue, and "L'Établi Paysanne" is not there), are where a
-    page that has no place field is. A
-    qualifier that names a place is compared as a place, not as a qualifier, and its
-    numbers are a district's, not an edition's ("(Lyon 9e)")."""
+    page that has no place field is. A qualifier that names a place is compared as a
+    place, not as a qualifier, and its numbers are a district's, not an edition's ("(Lyon
+    9e)")."""
     venues = {t for f in items for t in f.venues} - {t for f in items for t in f.towns - f.venues}
     known = {t for f in items for t in f.towns} - {f.title.name for f in items} - venues
     towns = {t for f in items for t in f.first_towns} & known  # "Loire": a département

@@ -340,12 +340,12 @@ def _with_conditionals(
         new = replace(new, prior=_prior(patterns, fixed, new, all_pairs))
         settled = (
             abs(new.prior - model.prior) <= 1e-3 * model.prior
+            and len(model.conditionals) == len(new.conditionals)
             and all(
                 abs(a - b) <= EM_TOLERANCE + 1e-3 * b
-                for old, now in zip(model.conditionals, new.conditionals, strict=False)
+                for old, now in zip(model.conditionals, new.conditionals, strict=True)
                 for a, b in zip(old.u, now.u, strict=True)
             )
-            and len(model.conditionals) == len(new.conditionals)
         )
         model = new
         if settled:
