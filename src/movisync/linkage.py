@@ -149,16 +149,10 @@ class Model:
         for k, level in enumerate(vector.levels):
             if level == NULL:
                 continue
-            if k in given:
+            if k in given or (values and values[k] and self.comparisons[k].frequencies):
                 bits += math.log2(self.m[k][level] / self._u_of(k, level, values, given))
-                continue
-            if values and values[k] and self.comparisons[k].frequencies:
-                share = self.frequencies.get(self.comparisons[k].name, {}).get(values[k])
-                if share is not None:
-                    u = self.u[k][level]
-                    bits += math.log2(self.m[k][level] / max(share, u * 1e-3))
-                    continue
-            bits += self._bits[k][level]
+            else:
+                bits += self._bits[k][level]
         return probability(bits)
 
 
@@ -291,14 +285,8 @@ def learn(
         },
     )
     if any(session.given for session in sessions):
-        model = _with_conditionals(
-            model,
-            Counter(v for i, v in enumerate(candidates) if i not in fixed_indexes),
-            patterns,
-            fixed,
-            sessions,
-            all_pairs,
-        )
+        unlabelled = Counter(v for i, v in enumerate(candidates) if i not in fixed_indexes)
+        model = _with_conditionals(model, unlabelled, patterns, fixed, sessions, all_pairs)
     return replace(
         model,
         candidates=len(candidates),
@@ -319,19 +307,17 @@ def _with_conditionals(
 ) -> Model:
     """The model with each session's conditionals (:class:`Conditional`), and the
     prior they change, until both settle."""
+    picked = []  # each session's pairs, once: the rounds only weigh them anew
+    for session in (s for s in sessions if s.given):
+        chosen = [(v, n) for v, n in candidates.items() if session.rule(v.levels)]
+        labelled = [(levels, 1 - w) for levels, w in fixed if session.rule(levels)]
+        if chosen or labelled:
+            picked.append((session, chosen, labelled))
     for _ in range(EM_ROUNDS):
         found = []
-        for session in sessions:
-            if not session.given:
-                continue
-            picked = [
-                (v.levels, n * (1 - model.probability(v)))
-                for v, n in candidates.items()
-                if session.rule(v.levels)
-            ] + [(levels, 1 - w) for levels, w in fixed if session.rule(levels)]
-            if not picked:
-                continue
-            counts = _level_counts(model.comparisons, picked)
+        for session, chosen, labelled in picked:
+            non_matches = [(v.levels, n * (1 - model.probability(v))) for v, n in chosen]
+            counts = _level_counts(model.comparisons, [*non_matches, *labelled])
             for k in sorted(session.given):
                 measured = _normalised([n + PSEUDO_COUNT for n in counts[k]])
                 agreeing = [min(a, b) for a, b in zip(measured[:-1], model.u[k][:-1], strict=True)]
