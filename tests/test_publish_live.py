@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 
 import pytest
@@ -319,3 +322,30 @@ def test_10_long_pages_go_to_subpages_read_back_and_retired(setup):
     assert not [s for s in done.skipped if s.title.startswith(WORKLIST)], done.skipped
     assert "sous-pages" not in text_of(wiki, WORKLIST)
     assert "ne sert plus" in text_of(wiki, f"{WORKLIST}/2")
+
+
+def test_the_plan_is_the_same_in_every_process(local_wiki, tmp_path):
+    """Each Python process orders sets its own way (hash randomisation): what movisync
+    would write must not depend on it, or a run on another machine, or the next one,
+    would edit the curated pages with nothing changed on the wiki (not idempotent)."""
+    outputs = set()
+    for seed in (1, 2, 3):
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": str(seed),
+            "MOVISYNC_API": local_wiki.api,
+            "MOVISYNC_STORE": str(tmp_path / f"{seed}.sqlite"),
+        }
+        for args in (["pull"], ["run", "--diff"]):
+            done = subprocess.run(
+                [sys.executable, "-m", "movisync", *args],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert done.returncode in (0, 4), done.stderr[-2000:]
+        outputs.add(done.stdout)
+    plan = outputs.pop()
+    assert not outputs and plan.count("\n== ") >= 10 and "summary: " in plan
