@@ -241,6 +241,32 @@ def test_one_name_in_two_towns_is_two_things(a: str, b: str, apart: bool) -> Non
     assert not two_things(fa, fb)  # the model still learns from the pair
 
 
+@pytest.mark.parametrize(
+    ("body", "fields", "towns_apart"),
+    [
+        ("Sous les combles de la médiathèque de Bourges.", {}, True),
+        ("Sous les combles de la médiathèque de Limoges.", {}, False),
+        ("Sous les combles d'une médiathèque.", {}, False),
+        ("Comme celui de Bourges.", {"location": "Limoges"}, False),
+    ],
+    ids=["another-town", "the-same-town", "no-town", "a-place-field"],
+)
+def test_a_page_that_says_nowhere_where_it_is_is_where_its_text_says(
+    body: str, fields: dict[str, str], towns_apart: bool
+) -> None:
+    """A title naming no town, on a page with no place, stands for the towns its text
+    names: "Le Grenier Numérique", "in la médiathèque de Bourges", is not "Le Grenier
+    Numérique (Limoges)". A page with a place field is compared by its place."""
+    towns = ("Bourges, Cher", "Limoges, Haute-Vienne")
+    fa, fb, *_ = features(
+        place("Le Grenier Numérique", body, **fields),
+        place("Le Grenier Numérique (Limoges)", "Un fablab, comme à Bourges."),
+        *(place(f"Lieu {n}", location=t) for n, t in enumerate(towns)),
+    )
+    assert other_towns(fa, fb) is towns_apart and other_towns(fb, fa) is towns_apart
+    assert (apart(fa, fb) == "même nom dans deux villes : bourges, limoges") is towns_apart
+
+
 def test_events_on_days_that_do_not_meet_are_two_things() -> None:
     """ "Repair Party de printemps" and "Grand repair café de printemps 2025" at one venue:
     an event a year later is another edition, whatever the titles say."""

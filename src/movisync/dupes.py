@@ -375,6 +375,11 @@ class Features:
     title_towns: frozenset[str] = frozenset()
     """The towns the title names ("Repair café de Blois": blois), among those pages
     give as where they are (see :func:`with_title_places`)."""
+    text_towns: frozenset[str] = frozenset()
+    """For a page that says nowhere where it is (no place field, no town in its title),
+    those towns among the names its text gives: where it likely is, read only to tell
+    one name in two towns apart (:func:`other_towns`), since prose names other towns
+    too."""
 
     @cached_property
     def streets(self) -> frozenset[str]:
@@ -638,7 +643,7 @@ def apart(a: Features, b: Features) -> str:
     if why := _definition(a, b):
         return why
     if other_towns(a, b):
-        towns = ", ".join(sorted(a.title_towns | b.title_towns))
+        towns = ", ".join(sorted(_towns_named(a) | _towns_named(b)))
         return f"même nom dans deux villes : {towns}"
     if a.days and b.days and not meet(a.days, b.days):
         return "à des dates différentes"
@@ -658,10 +663,16 @@ def other_towns(a: Features, b: Features) -> bool:
     """One name in two towns, by definition two things: the titles are the same but for
     the towns they name, and those differ ("Repair café de Blois" / "Repair café de
     Saint-Chamond", "Café des bricoleurs (Brest)" / "Café des bricoleurs (Caen)": the
-    branches of a network share its website and phone). Unlike :func:`two_things`, such
-    pairs stay among those the model learns from (homonyms in other towns teach it what a
-    shared title says); they are only never reported."""
-    ta, tb = a.title_towns, b.title_towns
+    branches of a network share its website and phone). A title that names no town
+    stands for the towns its text names when its page says nowhere else where it is, and
+    none is the other title's ("Le Grenier Numérique", in "la médiathèque de Bourges" /
+    "Le Grenier Numérique (Limoges)"); when its text names the other's town, or no town,
+    the two may be one ("Le Cœur du Bourg" / "Le Cœur du Bourg (Moulins)"). Unlike
+    :func:`two_things`, such pairs stay among those the model learns from (homonyms in
+    other towns teach it what a shared title says); they are only never reported."""
+    if not (a.title_towns or b.title_towns):
+        return False
+    ta, tb = _towns_named(a), _towns_named(b)
     if not (ta and tb) or not ta.isdisjoint(tb):
         return False
     if any(_named(t, tb) for t in ta) or any(_named(t, ta) for t in tb):
@@ -671,6 +682,10 @@ def other_towns(a: Features, b: Features) -> bool:
         return True
     one, other = x - y, y - x  # "Café Bricoleur de Nantes" / "Café des bricoleurs (Brest)"
     return len(one) == len(other) == 1 and _typo(min(one), min(other))
+
+
+def _towns_named(f: Features) -> frozenset[str]:
+    return f.title_towns or f.text_towns
 
 
 def _beyond(words: frozenset[str], towns: frozenset[str]) -> set[str]:
@@ -953,6 +968,9 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
     towns = {t for f in items for t in f.first_towns} & known  # "Loire": a département
     longest = max((len(t.split()) for t in known), default=0)
     firsts = {t.partition(" ")[0] for t in known}
+    by_first: dict[str, list[str]] = {}
+    for town in sorted(towns):
+        by_first.setdefault(town.partition(" ")[0], []).append(town)
     found = []
     for f in items:
         words = fold_words(f.title.raw.partition("/")[0]).split()
@@ -970,8 +988,15 @@ def with_title_places(items: Sequence[Features]) -> list[Features]:
             changes["title_towns"] = titled
             if not f.towns:  # a place field says better where the page is
                 changes["towns"] = changes["first_towns"] = titled
+        elif not f.towns and (said := _towns_in(f.names, by_first)):
+            changes["text_towns"] = said
         found.append(replace(f, **changes) if changes else f)
     return found
+
+
+def _towns_in(names: frozenset[str], by_first: Mapping[str, list[str]]) -> frozenset[str]:
+    """The towns (indexed by their first word) whose every word is among the names."""
+    return _set(t for n in names for t in by_first.get(n, ()) if names.issuperset(t.split()))
 
 
 def random_pairs(count: int, limit: int, seed: int = 0) -> Iterator[tuple[int, int]]:
