@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 import pytest
 
@@ -108,6 +109,38 @@ def test_a_common_value_says_less_than_a_rare_one() -> None:
     common = Vector((0, NULL, NULL), ("la ruche", "", ""))
     rare = Vector((0, NULL, NULL), ("le bocal du faubourg", "", ""))
     assert model.weights(rare)[0].bits > model.weights(common)[0].bits + 5
+
+
+def test_a_relative_value_scales_its_levels_u_rather_than_standing_for_it() -> None:
+    """Among 200 pages, a name only two hold has one chance in 199 to be on a third page,
+    five times the name level's u (0.001): standing for u, that chance would say less
+    than the level does. Relative, a value as common as those pages agree on weighs what
+    its level weighs; one held by 100 pages weighs log2(99) bits less."""
+    candidates, random_pairs, all_pairs, _ = world(seed=3)
+    named = [
+        Vector(v.levels, (f"lieu {i}" if v.levels[0] == 0 else "", "", ""))
+        for i, v in enumerate(candidates)
+    ]
+    counts = {"name": {v.values[0]: 2 for v in named if v.values[0]} | {"la ruche": 100}}
+    relative = (replace(COMPARISONS[0], relative=True), *COMPARISONS[1:])
+    models = [
+        learn(
+            comparisons,
+            named,
+            random_pairs,
+            all_pairs=all_pairs,
+            sessions=SESSIONS,
+            value_counts=counts,
+            pages=200,
+        )
+        for comparisons in (COMPARISONS, relative)
+    ]
+    rare = Vector((0, NULL, NULL), (next(v.values[0] for v in named if v.values[0]), "", ""))
+    common = Vector((0, NULL, NULL), ("la ruche", "", ""))
+    standing, scaled = ([m.weights(v)[0].bits for v in (rare, common)] for m in models)
+    level = math.log2(models[1].m[0][0] / models[1].u[0][0])
+    assert scaled[0] == pytest.approx(level) and scaled[0] > standing[0] + 1
+    assert scaled[0] - scaled[1] == pytest.approx(math.log2(99))
 
 
 def test_weights_and_prior_add_up_to_the_probability() -> None:

@@ -97,6 +97,7 @@ COMPARISONS = (
             "different",
         ),
         frequencies=True,
+        relative=True,
         exhaustive=frozenset({1, 2}),
     ),
     Comparison("numbers", ("same", "one only"), frequencies=True),

@@ -25,7 +25,12 @@ model with pictures.)
 - **Term frequencies**: agreeing on a common value (a town with hundreds of pages, a
   website many pages link to) says less than on a rare one. When a comparison carries the
   value both pages share (a town, a map cell, a website), the u of its level becomes the
-  chance that another page holds that value too.
+  chance that another page holds that value too (Splink's adjustment). Where a
+  comparison's values are *relative*, the value's chance instead scales its level's u, by
+  how much more or less common it is than the values pages agree on at that level: a
+  title two pages share is held by one page of N - 1 besides, yet two random pages
+  almost never share a title, so that chance would cap what the title says however
+  little its level's u.
 
 Everything here is numbers; what the comparisons mean lives with their caller.
 """
@@ -56,6 +61,9 @@ class Comparison:
     levels: tuple[str, ...]
     frequencies: bool = False
     """Whether levels that carry the shared value are adjusted by its frequency."""
+    relative: bool = False
+    """Whether that frequency scales the level's u (its value's chance against the
+    typical one at that level) rather than stands for it."""
     exhaustive: frozenset[int] = frozenset()
     """The levels at which blocking pairs every two pages (a typo, a copied text)."""
 
@@ -100,6 +108,10 @@ class Model:
     labelled: int = 0
     sampled: int = 0
     conditionals: tuple[Conditional, ...] = ()
+    typical: Mapping[tuple[int, int], float] = field(default_factory=dict)
+    """Per relative comparison and level: the chance of the value a page agreeing there
+    holds, over the candidate pairs (the values' chances, each weighted by the pages
+    holding it)."""
 
     def weights(self, vector: Vector) -> tuple[Weight, ...]:
         """Each non-null comparison's weight for this pair."""
@@ -120,13 +132,18 @@ class Model:
         self, k: int, level: int, values: tuple[str, ...], given: Mapping[int, tuple[float, ...]]
     ) -> float:
         """A level's u for one pair: the value's frequency where the comparison is
-        adjusted by it (never far below the measure), scaled by what a conditional
-        says of the level against the random pairs."""
+        adjusted by it, or the level's u scaled by it where the comparison is relative
+        (never far below the measure), scaled by what a conditional says of the level
+        against the random pairs."""
         u = self.u[k][level]
         scale = given[k][level] / u if k in given else 1.0
-        if values and values[k] and self.comparisons[k].frequencies:
-            share = self.frequencies.get(self.comparisons[k].name, {}).get(values[k])
-            if share is not None:
+        comparison = self.comparisons[k]
+        if values and values[k] and comparison.frequencies:
+            share = self.frequencies.get(comparison.name, {}).get(values[k])
+            typical = self.typical.get((k, level))
+            if share is not None and comparison.relative and typical:
+                u = min(max(u * share / typical, u * 1e-3), 1.0)
+            elif share is not None:
                 u = max(share, u * 1e-3)
         return u * scale
 
@@ -283,6 +300,7 @@ def learn(
             name: {value: (n - 1) / (pages - 1) for value, n in counts.items() if n > 1}
             for name, counts in (value_counts or {}).items()
         },
+        typical=_typical(comparisons, candidates, value_counts or {}, pages),
     )
     if any(session.given for session in sessions):
         unlabelled = Counter(v for i, v in enumerate(candidates) if i not in fixed_indexes)
@@ -295,6 +313,30 @@ def learn(
         labelled=len(fixed),
         sampled=len(random_pairs),
     )
+
+
+def _typical(
+    comparisons: Sequence[Comparison],
+    candidates: Iterable[Vector],
+    value_counts: Mapping[str, Mapping[str, int]],
+    pages: int,
+) -> dict[tuple[int, int], float]:
+    """Per relative comparison and level, over the values candidate pairs agree on
+    there (each once): the chance that another page holds the value, weighted by the
+    pages that hold it."""
+    relative = [k for k, c in enumerate(comparisons) if c.frequencies and c.relative]
+    seen: dict[tuple[int, int], set[str]] = {}
+    for vector in candidates:
+        for k in relative if vector.values else ():
+            if (value := vector.values[k]) and (level := vector.levels[k]) != NULL:
+                seen.setdefault((k, level), set()).add(value)
+    typical = {}
+    for (k, level), values in seen.items():
+        counts = value_counts.get(comparisons[k].name, {})
+        held = [n for n in map(counts.get, values) if n is not None and n > 1]
+        if held:
+            typical[(k, level)] = sum(n * (n - 1) for n in held) / sum(held) / (pages - 1)
+    return typical
 
 
 def _with_conditionals(
