@@ -140,8 +140,8 @@ class Model:
         comparison = self.comparisons[k]
         if values and values[k] and comparison.frequencies:
             share = self.frequencies.get(comparison.name, {}).get(values[k])
-            typical = self.typical.get((k, level))
-            if share is not None and comparison.relative and typical:
+            typical = self.typical.get((k, level)) if comparison.relative else None
+            if share is not None and typical:
                 u = min(max(u * share / typical, u * 1e-3), 1.0)
             elif share is not None:
                 u = max(share, u * 1e-3)
